@@ -1,0 +1,26 @@
+{
+    "name": "Ongoing WMS and Fortnox Connector",
+    "summary": "Run a 3PL warehouse on Ongoing WMS and the books in Fortnox from Odoo",
+    "version": "18.0.1.0.0",
+    "category": "Inventory/Inventory",
+    "license": "LGPL-3",
+    "author": "ongoing_fortnox_sync contributors",
+    "depends": [
+        "queue_job",
+        "sale_stock",
+        "purchase_stock",
+        "stock_account",
+    ],
+    "external_dependencies": {"python": ["requests", "xmltodict"]},
+    "data": [
+        "security/ongoing_fortnox_sync_groups.xml",
+        "security/ir.model.access.csv",
+        "security/ongoing_fortnox_sync_rules.xml",
+        "data/queue_job_channel_data.xml",
+        "views/ongoing_backend_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

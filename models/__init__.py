@@ -1,0 +1,1 @@
+from . import ongoing_backend, res_config_settings

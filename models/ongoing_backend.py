@@ -1,0 +1,283 @@
+import logging
+import secrets
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..clients.errors import RemoteError
+from ..clients.ongoing import OngoingClient
+
+_logger = logging.getLogger(__name__)
+
+# Valuation settings under which every stock move of the warehouse is booked
+# in the accounts at once, so the stock accounting follows the 3PL's events.
+AUTOMATED_VALUATION = "real_time"
+MIRRORABLE_COST_METHODS = ("average", "fifo")
+
+
+def generate_webhook_token():
+    return secrets.token_urlsafe(32)
+
+
+class OngoingBackend(models.Model):
+    _name = "ongoing.backend"
+    _description = "Ongoing WMS Backend"
+    _inherit = ["mail.thread"]
+    _order = "company_id, name"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="3PL Warehouse",
+        required=True,
+        check_company=True,
+        tracking=True,
+        help="The Odoo warehouse that mirrors the stock the 3PL keeps in Ongoing WMS.",
+    )
+    base_url = fields.Char(
+        string="API URL",
+        required=True,
+        tracking=True,
+        help="Ongoing's REST API address for this warehouse, for example "
+        "https://api.ongoingsystems.se/WarehouseName/api/v1/",
+    )
+    goods_owner_id = fields.Integer(
+        string="Goods Owner ID",
+        required=True,
+        tracking=True,
+        help="The goods owner's numeric id in Ongoing WMS, given by the warehouse.",
+    )
+    api_user = fields.Char(string="API User", groups="base.group_system")
+    api_password = fields.Char(string="API Password", groups="base.group_system")
+    webhook_token = fields.Char(
+        copy=False,
+        default=generate_webhook_token,
+        groups="base.group_system",
+        help="Secret that Ongoing sends in the X-Auth-Token header of every webhook.",
+    )
+    webhook_url = fields.Char(
+        string="Webhook URL",
+        compute="_compute_webhook_url",
+        help="Address to enter in Ongoing WMS (Administration > Webhooks).",
+    )
+    connect_timeout = fields.Float(
+        default=5.0, help="Seconds to wait for a connection to Ongoing before giving up."
+    )
+    read_timeout = fields.Float(
+        default=30.0, help="Seconds to wait for Ongoing's response once connected."
+    )
+    connection_state = fields.Selection(
+        [("untested", "Not tested"), ("ok", "Connected"), ("failed", "Failed")],
+        default="untested",
+        required=True,
+        readonly=True,
+        copy=False,
+    )
+    connection_message = fields.Text(readonly=True, copy=False)
+    connection_date = fields.Datetime(string="Last Connection Test", readonly=True, copy=False)
+    job_channel_id = fields.Many2one(
+        "queue.job.channel",
+        string="Job Channel",
+        readonly=True,
+        copy=False,
+        help="Background jobs of this backend run in this channel, one at a time, "
+        "because Ongoing executes the writes of a goods owner one after another.",
+    )
+
+    @api.depends()
+    def _compute_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for backend in self:
+            backend.webhook_url = (
+                f"{base_url.rstrip('/')}/ongoing/webhook/{backend.id}" if backend.id else False
+            )
+
+    # ------------------------------------------------------------------
+    # Configuration checks
+    # ------------------------------------------------------------------
+
+    @api.constrains("warehouse_id", "company_id", "active")
+    def _check_warehouse_mirrorable(self):
+        for backend in self.filtered("active"):
+            others = self.search(
+                [("warehouse_id", "=", backend.warehouse_id.id), ("id", "!=", backend.id)]
+            )
+            if others:
+                raise ValidationError(
+                    _(
+                        "The warehouse %(warehouse)s is already run by the Ongoing backend "
+                        "%(backend)s. Archive that backend first.",
+                        warehouse=backend.warehouse_id.display_name,
+                        backend=others[0].display_name,
+                    )
+                )
+            problems = backend._get_mirroring_problems()
+            if problems:
+                raise ValidationError(
+                    _(
+                        "Odoo cannot mirror the warehouse %(warehouse)s faithfully:\n%(problems)s",
+                        warehouse=backend.warehouse_id.display_name,
+                        problems="\n".join(f"- {problem}" for problem in problems),
+                    )
+                )
+
+    def _get_mirroring_problems(self):
+        """Return what must change before Odoo can follow this warehouse's bookings."""
+        self.ensure_one()
+        warehouse = self.warehouse_id
+        problems = []
+
+        if warehouse.reception_steps != "one_step":
+            problems.append(
+                _(
+                    "Set Incoming Shipments to 'Receive goods directly (1 step)' on the "
+                    "warehouse: Ongoing reports one receipt, not several steps."
+                )
+            )
+        if warehouse.delivery_steps != "ship_only":
+            problems.append(
+                _(
+                    "Set Outgoing Shipments to 'Deliver goods directly (1 step)' on the "
+                    "warehouse: Ongoing reports one delivery, not several steps."
+                )
+            )
+        for picking_type in warehouse.in_type_id | warehouse.out_type_id:
+            if picking_type.create_backorder == "never":
+                problems.append(
+                    _(
+                        "Set 'Create Backorder' of the operation type %(type)s to 'Ask' or "
+                        "'Always': partial picks and receipts must leave a backorder.",
+                        type=picking_type.display_name,
+                    )
+                )
+
+        for category in self._get_storable_categories():
+            category = category.with_company(self.company_id)
+            if (
+                category.property_valuation != AUTOMATED_VALUATION
+                or category.property_cost_method not in MIRRORABLE_COST_METHODS
+            ):
+                problems.append(
+                    _(
+                        "Set the product category %(category)s to automated inventory "
+                        "valuation with the costing method AVCO or FIFO, so every warehouse "
+                        "booking is valued in the accounts.",
+                        category=category.display_name,
+                    )
+                )
+        return problems
+
+    def _get_storable_categories(self):
+        """Return the categories of the storable products this backend's company can use."""
+        groups = self.env["product.template"]._read_group(
+            [
+                ("is_storable", "=", True),
+                ("company_id", "in", [False, self.company_id.id]),
+            ],
+            groupby=["categ_id"],
+        )
+        return self.env["product.category"].union(*(category for (category,) in groups))
+
+    # ------------------------------------------------------------------
+    # Life cycle
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        backends = super().create(vals_list)
+        backends._ensure_job_channel()
+        return backends
+
+    def _ensure_job_channel(self):
+        """Create the queue_job channel of each backend, with a capacity of 1."""
+        channel_model = self.env["queue.job.channel"].sudo()
+        parent = self.env.ref("ongoing_fortnox_sync.channel_ongoing")
+        for backend in self.filtered(lambda b: not b.job_channel_id):
+            channel = channel_model.search(
+                [("name", "=", str(backend.id)), ("parent_id", "=", parent.id)], limit=1
+            ) or channel_model.create({"name": str(backend.id), "parent_id": parent.id})
+            channel.capacity = 1
+            backend.sudo().job_channel_id = channel
+
+    def _get_job_channel(self):
+        self.ensure_one()
+        if not self.job_channel_id:
+            self._ensure_job_channel()
+        return self.job_channel_id.complete_name
+
+    def action_generate_webhook_token(self):
+        self.ensure_one()
+        self.sudo().webhook_token = generate_webhook_token()
+        self.message_post(body=_("A new webhook token was generated; enter it in Ongoing WMS."))
+
+    # ------------------------------------------------------------------
+    # Remote access
+    # ------------------------------------------------------------------
+
+    def _get_client(self):
+        """Return an Ongoing client with this backend's credentials."""
+        self.ensure_one()
+        backend = self.sudo()
+        if not (backend.api_user and backend.api_password):
+            raise UserError(
+                _(
+                    "The Ongoing backend %(backend)s has no API user or password: "
+                    "enter the credentials the warehouse gave you.",
+                    backend=self.display_name,
+                )
+            )
+        return OngoingClient(
+            base_url=backend.base_url,
+            goods_owner_id=backend.goods_owner_id,
+            username=backend.api_user,
+            password=backend.api_password,
+            connect_timeout=backend.connect_timeout,
+            read_timeout=backend.read_timeout,
+        )
+
+    def action_test_connection(self):
+        """Call Ongoing once and report whether the credentials and goods owner work."""
+        self.ensure_one()
+        try:
+            self._get_client().check_connection()
+        except (RemoteError, UserError) as error:
+            message = _("Connection failed: %(reason)s", reason=str(error))
+            self.write(
+                {
+                    "connection_state": "failed",
+                    "connection_message": message,
+                    "connection_date": fields.Datetime.now(),
+                }
+            )
+            _logger.info("Ongoing backend %s: connection test failed: %s", self.id, error)
+            return self._notify(message, "danger")
+
+        message = _("Connected to Ongoing WMS as goods owner %(owner)s.", owner=self.goods_owner_id)
+        self.write(
+            {
+                "connection_state": "ok",
+                "connection_message": message,
+                "connection_date": fields.Datetime.now(),
+            }
+        )
+        return self._notify(message, "success")
+
+    def _notify(self, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.display_name,
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
