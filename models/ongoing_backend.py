@@ -15,7 +15,7 @@ AUTOMATED_VALUATION = "real_time"
 MIRRORABLE_COST_METHODS = ("average", "fifo")
 
 
-def generate_webhook_token():
+def generate_webhook_token(_records=None):
     return secrets.token_urlsafe(32)
 
 
@@ -102,6 +102,23 @@ class OngoingBackend(models.Model):
     # ------------------------------------------------------------------
     # Configuration checks
     # ------------------------------------------------------------------
+
+    @api.constrains("base_url", "goods_owner_id", "connect_timeout", "read_timeout")
+    def _check_connection_settings(self):
+        for backend in self:
+            if not (backend.base_url or "").startswith(("http://", "https://")):
+                raise ValidationError(
+                    _(
+                        "The API URL must start with http:// or https://, for example "
+                        "https://api.ongoingsystems.se/WarehouseName/api/v1/."
+                    )
+                )
+            if backend.goods_owner_id <= 0:
+                raise ValidationError(
+                    _("The goods owner id is a positive number given by the warehouse.")
+                )
+            if backend.connect_timeout <= 0 or backend.read_timeout <= 0:
+                raise ValidationError(_("The timeouts must be positive numbers of seconds."))
 
     @api.constrains("warehouse_id", "company_id", "active")
     def _check_warehouse_mirrorable(self):
@@ -233,14 +250,23 @@ class OngoingBackend(models.Model):
                     backend=self.display_name,
                 )
             )
-        return OngoingClient(
-            base_url=backend.base_url,
-            goods_owner_id=backend.goods_owner_id,
-            username=backend.api_user,
-            password=backend.api_password,
-            connect_timeout=backend.connect_timeout,
-            read_timeout=backend.read_timeout,
-        )
+        try:
+            return OngoingClient(
+                base_url=backend.base_url,
+                goods_owner_id=backend.goods_owner_id,
+                username=backend.api_user,
+                password=backend.api_password,
+                connect_timeout=backend.connect_timeout,
+                read_timeout=backend.read_timeout,
+            )
+        except ValueError as error:
+            raise UserError(
+                _(
+                    "The Ongoing backend %(backend)s is misconfigured: %(error)s",
+                    backend=self.display_name,
+                    error=error,
+                )
+            ) from error
 
     def action_test_connection(self):
         """Call Ongoing once and report whether the credentials and goods owner work."""

@@ -1,0 +1,142 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..clients.errors import FixRequestError, NotFoundError, RetryLaterError
+
+_logger = logging.getLogger(__name__)
+
+# Seconds before a sync job is tried again after Ongoing was unavailable.
+SYNC_RETRY_SECONDS = 60
+
+
+class OngoingBackend(models.Model):
+    """Inbound side: reading Ongoing's state after a webhook or a polling run.
+
+    Every path (webhook, polling cron, resync button) ends in one job per Ongoing
+    object, :meth:`_ongoing_run_sync`, keyed by the object so that it is queued
+    once however many hints arrive. Each kind of object has a handler
+    ``_ongoing_sync_<kind>(remote_id, remote_number)`` that reads the object from
+    Ongoing and books what changed; it returns ``(event state, message)``.
+    """
+
+    _inherit = "ongoing.backend"
+
+    def _ongoing_schedule_sync(self, kind, remote_id=0, remote_number=""):
+        """Queue the job that reads one Ongoing object and books what changed."""
+        self.ensure_one()
+        key = remote_id or remote_number or "all"
+        return self.with_delay(
+            channel=self._get_job_channel(),
+            identity_key=f"ongoing-sync:{self.id}:{kind}:{key}",
+            description=_(
+                "Read %(kind)s %(key)s from Ongoing WMS", kind=kind, key=remote_number or key
+            ),
+            max_retries=0,
+        )._ongoing_run_sync(kind, remote_id or 0, remote_number or "")
+
+    def _ongoing_run_sync(self, kind, remote_id=0, remote_number=""):
+        """Job: read one object's current state from Ongoing and book it; settle its events."""
+        self.ensure_one()
+        events = self.env["ongoing.webhook.event"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("kind", "=", kind),
+                ("state", "=", "queued"),
+                "|",
+                ("remote_id", "=", remote_id or -1),
+                ("remote_number", "=", remote_number or False),
+            ]
+        )
+        handler = getattr(self, f"_ongoing_sync_{kind}", None)
+        if handler is None:
+            message = _("Events of this kind are not handled.")
+            events._mark("ignored", message)
+            return message
+
+        try:
+            with self.env.cr.savepoint():
+                state, message = handler(remote_id, remote_number)
+        except NotFoundError as error:
+            state, message = (
+                "failed",
+                _("Ongoing does not know this object: %(error)s", error=error),
+            )
+        except RetryLaterError as error:
+            _logger.info("Ongoing backend %s: %s %s: %s", self.id, kind, remote_id, error)
+            raise RetryableJobError(
+                str(error), seconds=SYNC_RETRY_SECONDS, ignore_retry=True
+            ) from error
+        except FixRequestError as error:
+            state, message = "failed", str(error)
+
+        if state == "failed":
+            _logger.warning(
+                "Ongoing backend %s: %s %s %s not booked: %s",
+                self.id,
+                kind,
+                remote_id,
+                remote_number,
+                message,
+            )
+        events._mark(state, message)
+        return message
+
+    # ------------------------------------------------------------------
+    # Polling, the safety net behind the webhooks
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_ongoing_poll(self):
+        """Cron: ask every active backend for what its webhooks may have missed."""
+        for backend in self.search([]):
+            try:
+                with self.env.cr.savepoint():
+                    backend._ongoing_poll()
+            except RetryLaterError as error:
+                _logger.warning("Ongoing backend %s: polling skipped: %s", backend.id, error)
+            except FixRequestError as error:
+                _logger.error("Ongoing backend %s: polling failed: %s", backend.id, error)
+
+    def _ongoing_poll(self):
+        """Queue a sync job for every object Ongoing has news about.
+
+        Each feature extends this method with its own query (orders with lines to
+        report, purchase orders with receipts to report, adjustments since the
+        last run).
+        """
+        self.ensure_one()
+
+    # ------------------------------------------------------------------
+    # Requeue, the safety net behind the export jobs
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_ongoing_requeue_exports(self, stale_minutes=15):
+        """Cron: send again what a lost or crashed job left pending or temporarily failed."""
+        stale = fields.Datetime.now() - timedelta(minutes=stale_minutes)
+        binding_models = self.env.registry["ongoing.binding.mixin"]._inherit_children
+        for model_name in binding_models:
+            model = self.env[model_name]
+            if model._abstract or model._transient:
+                continue
+            bindings = model.search(
+                [
+                    ("backend_id.active", "=", True),
+                    ("write_date", "<", stale),
+                    "|",
+                    ("sync_state", "=", "pending"),
+                    "&",
+                    ("sync_state", "=", "failed"),
+                    ("sync_retryable", "=", True),
+                ]
+            )
+            for binding in bindings:
+                if binding.sync_next_attempt and binding.sync_next_attempt > stale:
+                    continue
+                binding._ongoing_enqueue_export()
+            if bindings:
+                _logger.info("Requeued %s %s export(s) to Ongoing", len(bindings), model_name)
