@@ -10,6 +10,8 @@
         "sale_stock",
         "purchase_stock",
         "stock_account",
+        # Carriers on deliveries, and customs data (HS code, origin) on products.
+        "stock_delivery",
     ],
     "external_dependencies": {"python": ["requests", "xmltodict"]},
     "data": [
@@ -22,6 +24,9 @@
         "views/ongoing_backend_views.xml",
         "views/ongoing_order_views.xml",
         "views/ongoing_webhook_event_views.xml",
+        "views/product_views.xml",
+        "views/stock_picking_views.xml",
+        "views/ongoing_manual_validation_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

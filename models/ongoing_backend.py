@@ -82,6 +82,20 @@ class OngoingBackend(models.Model):
     )
     connection_message = fields.Text(readonly=True, copy=False)
     connection_date = fields.Datetime(string="Last Connection Test", readonly=True, copy=False)
+    order_trigger = fields.Selection(
+        [("confirmed", "When confirmed"), ("assigned", "When reserved")],
+        string="Send Deliveries",
+        default="confirmed",
+        required=True,
+        help="When a delivery of the warehouse goes to Ongoing as an order: as soon as it is "
+        "confirmed, or only once Odoo has reserved its products.",
+    )
+    orders_polled_at = fields.Datetime(
+        string="Orders Read Until",
+        readonly=True,
+        copy=False,
+        help="Order status changes up to this time have been read by the polling cron.",
+    )
     job_channel_id = fields.Many2one(
         "queue.job.channel",
         string="Job Channel",

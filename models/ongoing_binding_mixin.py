@@ -126,23 +126,55 @@ class OngoingBindingMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _ongoing_run_export(self):
-        """Job: send the record's current state to Ongoing and record the outcome."""
+        """Job: send each record's current state to Ongoing and record the outcome.
+
+        A failure of one record is written on that record and does not stop the others.
+        """
+        clients = {}
+        outcomes = []
+        for binding in self.exists():
+            outcomes.append(binding._ongoing_export_one(clients))
+        return "\n".join(outcomes) or _("The records were deleted before they could be sent.")
+
+    def _ongoing_export_one(self, clients):
+        """Export one record with its backend's client (created once per job)."""
         self.ensure_one()
-        if not self.exists():
-            return _("The record was deleted before it could be sent.")
+        backend = self.backend_id
         try:
             with self.env.cr.savepoint():
-                result = self._ongoing_export()
+                if backend.id not in clients:
+                    clients[backend.id] = backend._get_client()
+                result = self._ongoing_export(clients[backend.id])
         except RetryLaterError as error:
             return self._ongoing_mark_retry_later(error)
         except (FixRequestError, UserError, ValidationError) as error:
             return self._ongoing_mark_failed(error)
         self._ongoing_mark_synced()
-        return result
+        return result or _("%(record)s sent.", record=self.display_name)
 
-    def _ongoing_export(self):
-        """Send the record to Ongoing; raise a client error or a UserError on failure."""
+    def _ongoing_export(self, client):
+        """Send the record with ``client``; raise a client error or a UserError on failure."""
         raise NotImplementedError
+
+    def _ongoing_enqueue_export_batch(self, batch_size=100):
+        """Queue one job per batch of records, for bulk exports such as a first export."""
+        jobs = []
+        for backend in self.backend_id:
+            bindings = self.filtered(lambda binding, backend=backend: binding.backend_id == backend)
+            for start in range(0, len(bindings), batch_size):
+                batch = bindings[start : start + batch_size]
+                jobs.append(
+                    batch.with_delay(
+                        channel=backend._get_job_channel(),
+                        description=_(
+                            "Send %(count)s %(model)s to Ongoing WMS",
+                            count=len(batch),
+                            model=self._description,
+                        ),
+                        max_retries=3,
+                    )._ongoing_run_export()
+                )
+        return jobs
 
     def _ongoing_mark_synced(self):
         self.sudo().write(

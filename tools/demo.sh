@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Run the demo: a fresh database for a Swedish company with the addon, the Ongoing
+# WMS and Fortnox simulators, and a real Odoo server (2 workers and the queue_job
+# runner) configured against them. Then the demo flow drives a week of business
+# through the real HTTP paths, prints a summary, and everything keeps running at
+# the printed URL until Ctrl+C.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tools/env.sh
+source "$ROOT/tools/env.sh"
+
+DEMO_PORT=${DEMO_PORT:-8069}
+ONGOING_SIM_PORT=${ONGOING_SIM_PORT:-8091}
+FORTNOX_SIM_PORT=${FORTNOX_SIM_PORT:-8092}
+DEMO_FLOW=${DEMO_FLOW:-1}
+DEMO_DIR="$BUILD/demo"
+
+"$ROOT/tools/setup.sh"
+ODOO_SRC=$(cat "$BUILD/odoo-src-path")
+PY="$VENV/bin/python"
+mkdir -p "$DEMO_DIR"
+
+port_free() {
+    "$PY" - "$1" <<'PY'
+import socket, sys
+with socket.socket() as sock:
+    sys.exit(1 if sock.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 0)
+PY
+}
+for port in "$DEMO_PORT" "$ONGOING_SIM_PORT" "$FORTNOX_SIM_PORT"; do
+    if ! port_free "$port"; then
+        echo "demo: port $port on 127.0.0.1 is in use: stop what runs there, or set DEMO_PORT, ONGOING_SIM_PORT and FORTNOX_SIM_PORT." >&2
+        exit 1
+    fi
+done
+
+pids=()
+cleanup() {
+    trap - EXIT INT TERM
+    if [ "${#pids[@]}" -gt 0 ]; then
+        echo
+        echo "demo: stopping"
+        kill "${pids[@]}" 2>/dev/null || true
+        wait "${pids[@]}" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "demo: creating the database $DEMO_DB (about a minute)"
+"$PY" "$ROOT/tools/create_db.py" "$ODOO_CONF" "$DEMO_DB"
+
+echo "demo: configuring the company, the Ongoing backend and the job channels"
+"$PY" "$ROOT/tools/demo_setup.py" "$ODOO_CONF" "$DEMO_DB" \
+    --odoo-url "http://127.0.0.1:$DEMO_PORT" \
+    --ongoing-url "http://127.0.0.1:$ONGOING_SIM_PORT/demo/api/v1/" \
+    --fortnox-url "http://127.0.0.1:$FORTNOX_SIM_PORT" \
+    --output "$DEMO_DIR/setup.json"
+
+setting() {
+    "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$DEMO_DIR/setup.json" "$1"
+}
+
+echo "demo: starting the Ongoing WMS simulator on 127.0.0.1:$ONGOING_SIM_PORT"
+(cd "$ROOT" && exec "$PY" -m simulators.ongoing --port "$ONGOING_SIM_PORT" \
+    --user "$(setting ongoing_user)" --password "$(setting ongoing_password)" \
+    --goods-owner-id "$(setting goods_owner_id)" \
+    --webhook-url "$(setting webhook_url)" --webhook-token "$(setting webhook_token)" \
+    >"$DEMO_DIR/ongoing-simulator.log" 2>&1) &
+pids+=($!)
+
+if [ -f "$ROOT/simulators/fortnox.py" ]; then
+    echo "demo: starting the Fortnox simulator on 127.0.0.1:$FORTNOX_SIM_PORT"
+    (cd "$ROOT" && exec "$PY" -m simulators.fortnox --port "$FORTNOX_SIM_PORT" \
+        --client-id "$(setting fortnox_client_id)" --client-secret "$(setting fortnox_client_secret)" \
+        >"$DEMO_DIR/fortnox-simulator.log" 2>&1) &
+    pids+=($!)
+fi
+
+echo "demo: starting Odoo on http://127.0.0.1:$DEMO_PORT (2 workers and the queue_job runner)"
+"$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" \
+    --http-interface 127.0.0.1 --http-port "$DEMO_PORT" --workers 2 --max-cron-threads 1 \
+    --load base,web,queue_job --logfile "$DEMO_DIR/odoo.log" &
+pids+=($!)
+
+"$PY" "$ROOT/tools/demo_check.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
+    --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json"
+
+if [ "$DEMO_FLOW" = "1" ] && [ -f "$ROOT/tools/demo_flow.py" ]; then
+    "$PY" "$ROOT/tools/demo_flow.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
+        --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json"
+fi
+
+cat <<EOF
+
+  Odoo is running at  http://127.0.0.1:$DEMO_PORT/odoo?db=$DEMO_DB
+  Log in as           $(setting login) / $(setting password)
+  Ongoing simulator   http://127.0.0.1:$ONGOING_SIM_PORT/demo/api/v1/
+  Logs                $DEMO_DIR/
+  Stop with           Ctrl+C
+
+EOF
+wait -n "${pids[@]}"
+echo "demo: a process stopped unexpectedly; see the logs in $DEMO_DIR" >&2
+exit 1

@@ -1,0 +1,85 @@
+"""Configure the demo database before its server starts.
+
+Run with the virtualenv's Python: ``demo_setup.py CONFIG DBNAME --odoo-url ...``.
+It sets the public URL, the job channel capacities, the valuation of the
+product categories and an Ongoing backend pointed at the simulator, then writes
+what the simulators and the demo flow need into a JSON file.
+"""
+
+import argparse
+import json
+import secrets
+
+import odoo
+
+DEMO_GOODS_OWNER_ID = 159
+# Jobs of all channels together; each backend's own channel runs one at a time.
+ROOT_CHANNEL_CAPACITY = 4
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("config")
+    parser.add_argument("database")
+    parser.add_argument("--odoo-url", required=True)
+    parser.add_argument("--ongoing-url", required=True)
+    parser.add_argument("--fortnox-url", required=True)
+    parser.add_argument("--output", required=True)
+    args = parser.parse_args()
+
+    odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+        settings = configure(env, args)
+    with open(args.output, "w", encoding="utf-8") as output:
+        json.dump(settings, output, indent=2)
+    print(f"demo_setup: Ongoing backend {settings['backend_id']} points at {args.ongoing_url}")
+
+
+def configure(env, args):
+    parameters = env["ir.config_parameter"]
+    parameters.set_param("web.base.url", args.odoo_url)
+    parameters.set_param("web.base.url.freeze", "True")
+
+    # Capacities live in the database, so the server configuration stays generic.
+    env.ref("queue_job.channel_root").capacity = ROOT_CHANNEL_CAPACITY
+
+    company = env.ref("base.main_company")
+    company.name = "Nordisk Hemtextil AB"
+    env.ref("product.product_category_all").with_company(company).write(
+        {"property_valuation": "real_time", "property_cost_method": "average"}
+    )
+
+    warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+    warehouse.name = "3PL Borås"
+    ongoing_password = secrets.token_urlsafe(16)
+    backend = env["ongoing.backend"].create(
+        {
+            "name": "Ongoing 3PL Borås",
+            "company_id": company.id,
+            "warehouse_id": warehouse.id,
+            "base_url": args.ongoing_url,
+            "goods_owner_id": DEMO_GOODS_OWNER_ID,
+            "api_user": "demo-integration",
+            "api_password": ongoing_password,
+        }
+    )
+    return {
+        "backend_id": backend.id,
+        "webhook_url": backend.webhook_url,
+        "webhook_token": backend.webhook_token,
+        "ongoing_url": args.ongoing_url,
+        "ongoing_user": "demo-integration",
+        "ongoing_password": ongoing_password,
+        "goods_owner_id": DEMO_GOODS_OWNER_ID,
+        "fortnox_url": args.fortnox_url,
+        "fortnox_client_id": "demo-client",
+        "fortnox_client_secret": secrets.token_urlsafe(16),
+        "login": "admin",
+        "password": "admin",
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+from . import ongoing_manual_validation
