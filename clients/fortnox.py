@@ -75,8 +75,8 @@ class SlidingWindowLimiter:
     """In-process limiter: at most ``max_requests`` in any ``window_seconds``.
 
     ``acquire()`` blocks (through ``sleep``) until a request may go out and
-    returns the seconds it waited. ``backoff(seconds)`` holds every caller
-    back for that long, for example after a 429 with ``Retry-After``. A
+    returns the seconds it waited. ``backoff(seconds)`` blocks every caller
+    for that long, for example after a 429 with ``Retry-After``. A
     request counts from the moment it is acquired; the window is sliding, as
     Fortnox's is. Thread-safe; it does not coordinate separate processes.
     """
@@ -150,18 +150,18 @@ class FortnoxToken:
 
     @classmethod
     def from_response(cls, body, issued_at):
-        """Build the token from a token answer received at ``issued_at`` (epoch seconds)."""
+        """Build the token from a token response received at ``issued_at`` (epoch seconds)."""
         if (
             not isinstance(body, dict)
             or not body.get("access_token")
             or not body.get("refresh_token")
         ):
-            raise RetryLaterError("Fortnox returned a token answer without the tokens.")
+            raise RetryLaterError("Fortnox returned a token response without the tokens.")
         try:
             expires_in = int(body.get("expires_in") or 3600)
         except (TypeError, ValueError):
             raise RetryLaterError(
-                "Fortnox returned a token answer with an invalid expires_in."
+                "Fortnox returned a token response with an invalid expires_in."
             ) from None
         return cls(
             access_token=body["access_token"],
@@ -294,7 +294,7 @@ class FortnoxClient(JsonHttpTransport):
         page_size=MAX_PAGE_SIZE,
         **kwargs,
     ):
-        # The rate-limit retries are made here, so the limiter sees each attempt.
+        # The rate-limit retries are made here, so each attempt goes through the limiter.
         super().__init__(base_url, max_429_retries=0, **kwargs)
         if not access_token:
             raise ValueError("A Fortnox access token is required; connect to Fortnox first.")
@@ -458,7 +458,7 @@ class FortnoxClient(JsonHttpTransport):
     # ------------------------------------------------------------------
 
     def create_invoice(self, invoice):
-        """Create an invoice; the answer carries ``DocumentNumber`` and Fortnox's totals."""
+        """Create an invoice; the response contains ``DocumentNumber`` and Fortnox's totals."""
         return self._send("POST", "invoices", "Invoice", invoice, "a new invoice")
 
     def update_invoice(self, document_number, invoice):
@@ -484,7 +484,7 @@ class FortnoxClient(JsonHttpTransport):
     ):
         """Return the full invoice whose ``field`` equals ``reference``, or None.
 
-        This is how an invoice is found again after a create whose answer was
+        This is how an invoice is found again after a create whose response was
         lost. The list is asked with the field as a filter parameter, and
         every row is still compared here because Fortnox's support for that
         filter is unconfirmed. A cancelled invoice is returned only when no
@@ -549,8 +549,8 @@ class FortnoxClient(JsonHttpTransport):
     def credit_invoice(self, document_number):
         """Credit a booked invoice in full.
 
-        Returns the original invoice; its ``CreditInvoiceReference`` holds the
-        number of the new credit invoice.
+        Returns the original invoice; its ``CreditInvoiceReference`` contains
+        the number of the new credit invoice.
         """
         return self._action(
             f"invoices/{_segment(document_number)}/credit", "Invoice", f"invoice {document_number}"
@@ -639,7 +639,7 @@ class FortnoxClient(JsonHttpTransport):
         )
 
     def create_supplier_invoice(self, supplier_invoice):
-        """Create a supplier invoice; the answer carries Fortnox's ``GivenNumber``."""
+        """Create a supplier invoice; the response contains Fortnox's ``GivenNumber``."""
         return self._send(
             "POST",
             "supplierinvoices",

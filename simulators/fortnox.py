@@ -6,7 +6,7 @@ Fortnox's field names, error shape and rules: invoice totals to the öre,
 vouchers that must balance in an open financial year on active accounts,
 customers, articles, suppliers, supplier invoices and currencies. Requests are
 limited to 25 per 5-second sliding window per client id and company, as
-Fortnox does; over it the answer is 429 with ``Retry-After``.
+Fortnox does. Past that limit the response is 429 with ``Retry-After``.
 
 ``/_sim/`` is the operator API (state dump, accounts, financial years,
 connections, clock, faults, reset); each action also exists as a method.
@@ -21,6 +21,7 @@ import contextlib
 import copy
 import logging
 import math
+import signal
 import threading
 import time
 from collections import deque
@@ -226,7 +227,7 @@ class FortnoxSimulator(SimulatorApp):
             self.requests.clear()
 
     def create_connection(self, scopes=None, client_id=None):
-        """Authorise a connection without a browser; return the token answer."""
+        """Authorise a connection without a browser; return the token response."""
         scopes = scopes or sorted(set(RESOURCE_SCOPES.values()))
         with self.lock:
             return self.oauth.create_connection(client_id or self.default_client_id, scopes)
@@ -321,10 +322,13 @@ class FortnoxSimulator(SimulatorApp):
             endpoint, arguments = adapter.match()
         except NotFound:
             return self._error(
-                FortnoxApiError(f"Resursen {request.path} finns inte", NOT_FOUND, 404), resource
+                request,
+                FortnoxApiError(f"Resursen {request.path} finns inte", NOT_FOUND, 404),
+                resource,
             )
         except MethodNotAllowed:
             return self._error(
+                request,
                 FortnoxApiError(
                     f"Metoden {request.method} stöds inte för {request.path}", NOT_ALLOWED, 405
                 ),
@@ -338,9 +342,17 @@ class FortnoxSimulator(SimulatorApp):
                 request.fortnox_connection = connection
             return getattr(self, endpoint)(request, **arguments)
         except FortnoxApiError as error:
-            return self._error(error, resource)
+            return self._error(request, error, resource)
 
-    def _error(self, error, resource):
+    def _error(self, request, error, resource):
+        _logger.info(
+            "%s %s rejected with HTTP %s: %s (code %s)",
+            request.method,
+            request.path,
+            error.status,
+            error.message,
+            error.code,
+        )
         if resource in CAPITALISED_ERROR_RESOURCES:
             error = error.capitalise()
         return self.json_response(error.body, error.status, error.headers)
@@ -453,6 +465,7 @@ class FortnoxSimulator(SimulatorApp):
         try:
             client, redirect_uri = self.oauth.validate_authorization_request(request.args)
         except OAuthError as error:
+            _logger.info("Authorization request rejected: %s (%s)", error.description, error.error)
             return self.json_response(error.to_json(), error.status)
         answer = self.oauth.authorize(client, redirect_uri, request.args)
         separator = "&" if "?" in redirect_uri else "?"
@@ -471,6 +484,7 @@ class FortnoxSimulator(SimulatorApp):
                     "unsupported_grant_type", f"Unsupported grant_type {grant_type!r}."
                 )
         except OAuthError as error:
+            _logger.info("Token request rejected: %s (%s)", error.description, error.error)
             headers = {"WWW-Authenticate": "Basic"} if error.status == 401 else None
             return self.json_response(error.to_json(), error.status, headers)
         return self.json_response(answer, 200, {"Cache-Control": "no-store"})
@@ -831,6 +845,7 @@ def main(argv=None):
     )
     server = SimulatorServer(app, host=options.host, port=options.port)
     stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
         # The secret is left out on purpose: it was given on the command line.
         _logger.info(

@@ -1,6 +1,6 @@
-"""Fortnox's error answer and the error codes the simulator sends.
+"""Fortnox's error response and the error codes the simulator sends.
 
-Fortnox answers a rejected call with
+Fortnox rejects a call with
 ``{"ErrorInformation": {"error": 1, "message": "...", "code": 2001304}}``; some
 endpoints spell the keys ``Error``, ``Message`` and ``Code``. The codes from
 1000003 to 2002115 below and their Swedish messages are Fortnox's published

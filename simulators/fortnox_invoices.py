@@ -5,8 +5,8 @@ Invoice arithmetic, to the öre (half up):
 * a row's amount is ``DeliveredQuantity * Price`` less its discount: a
   PERCENT discount takes that share, an AMOUNT discount takes that sum off the
   row (with the row's sign, so a credited row keeps its discount);
-* VAT is computed per rate on the sum of the rows at that rate; with
-  ``VATIncluded`` the prices include VAT and VAT is taken out of that sum;
+* VAT is computed per rate on the sum of the rows at that rate. With
+  ``VATIncluded`` the prices include VAT, which is taken out of that sum;
 * ``Net`` is the rows without VAT, ``Gross`` adds freight and the
   administration fee, ``Total`` adds all VAT (and ``RoundOff``, which stays 0
   unless the simulator rounds totals to whole kronor).
@@ -57,7 +57,7 @@ DEFAULT_SALES_ACCOUNTS = {
     ("EXPORT", "SERVICE"): 3305,
     ("SEREVERSEDVAT", None): 3231,
 }
-#: Which article account Fortnox uses for each customer VAT type.
+#: Article account field Fortnox books a row on, per customer VAT type.
 ARTICLE_ACCOUNT_BY_VAT_TYPE = {
     "SEVAT": "SalesAccount",
     "SEREVERSEDVAT": "ConstructionAccount",
@@ -131,11 +131,13 @@ INVOICE_READ_ONLY = {
     "FreightVAT",
     "Gross",
     "Net",
+    "OrganisationNumber",
     "RoundOff",
     "Sent",
     "Total",
     "TotalToPay",
     "TotalVAT",
+    "VATNumber",
     "VATType",
     "VoucherNumber",
     "VoucherSeries",
@@ -217,6 +219,8 @@ SUPPLIER_INVOICE_READ_ONLY = {
     "Cancelled",
     "GivenNumber",
     "SupplierName",
+    "VoucherNumber",
+    "VoucherSeries",
 }
 SUPPLIER_INVOICE_ROW_FIELDS = {
     "Account",

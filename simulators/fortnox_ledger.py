@@ -1,9 +1,9 @@
 """Chart of accounts, financial years and vouchers of the simulated company.
 
-The rules are Fortnox's: a voucher's debits equal its credits, its date lies
-in an existing financial year that is not locked, every account exists and is
-active, numbers run per series and financial year, and a voucher is never
-deleted (a mistake is reversed by a new voucher).
+The rules are Fortnox's. A voucher's debits equal its credits, its date lies
+in an existing financial year that is not locked, and every account exists and
+is active. Numbers run per series and financial year. A voucher is never
+deleted: a mistake is reversed by a new voucher.
 """
 
 import copy

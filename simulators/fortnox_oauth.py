@@ -2,7 +2,7 @@
 
 It follows Fortnox's authorization-code flow: an authorization code is single
 use and short-lived, an access token lives an hour, and a refresh token is
-single use. Presenting a refresh token that was already spent answers
+single use. Presenting a refresh token that was already spent returns
 ``invalid_grant`` and revokes the whole connection, which is what Fortnox does
 when two refreshes race. Times come from the simulator's clock so tests can
 expire tokens without waiting.
@@ -34,7 +34,7 @@ AUTHORIZATION_CODE_LIFETIME = 600
 
 
 class OAuthError(Exception):
-    """An RFC 6749 error answer: ``error`` code, description and HTTP status."""
+    """An RFC 6749 error response: ``error`` code, description and HTTP status."""
 
     def __init__(self, error, description, status=400):
         super().__init__(description)

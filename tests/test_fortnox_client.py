@@ -167,7 +167,7 @@ class TestNoSecretsInLogs(OAuthFlowMixin, FortnoxSimulatorCase):
         handler.setLevel(logging.DEBUG)
         root = logging.getLogger()
         # Odoo's test logging raises the level of the "odoo" tree, which
-        # holds these modules when they run inside the addon.
+        # contains these modules when they run inside the addon.
         watched = [
             root,
             logging.getLogger("urllib3"),

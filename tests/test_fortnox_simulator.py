@@ -350,6 +350,15 @@ class TestSimulatorInvoices(FortnoxSimulatorCase):
         with self.assertRaises(FixRequestError):
             self.client.bookkeep_invoice(invoice["DocumentNumber"])
 
+    def test_invoice_read_back_can_be_sent_again(self):
+        number = self.create_customer()["CustomerNumber"]
+        invoice = self.invoice(number, [{"Description": "A", "DeliveredQuantity": 1, "Price": 10}])
+        fetched = self.client.get_invoice(invoice["DocumentNumber"])
+        fetched["Remarks"] = "Leverans i två delar"
+        updated = self.client.update_invoice(invoice["DocumentNumber"], fetched)
+        self.assertEqual(updated["Remarks"], "Leverans i två delar")
+        self.assertEqual(updated["Total"], invoice["Total"])
+
     def test_invalid_vat_rate_rejected(self):
         number = self.create_customer()["CustomerNumber"]
         with self.assertRaises(FixRequestError) as caught:
