@@ -6,6 +6,7 @@ import unittest
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from odoo import fields
 from odoo.tests import HttpCase, TransactionCase
 from odoo.tests.common import _super_send
 
@@ -95,4 +96,142 @@ class OngoingCase(OngoingSetupMixin, TransactionCase):
 
 
 class OngoingHttpCase(OngoingSetupMixin, HttpCase):
+    pass
+
+
+def run_jobs(env, max_rounds=20, include_delayed=False):
+    """Run the stored pending queue jobs as the job runner would, until none is left.
+
+    Each job runs in a savepoint: a retryable error postpones it, another error
+    marks it failed, as queue_job does. Jobs with a later ``eta`` wait unless
+    ``include_delayed``. Returns the jobs that ran.
+    """
+    from odoo.addons.queue_job.exception import RetryableJobError
+    from odoo.addons.queue_job.job import Job
+
+    ran = env["queue.job"]
+    for _round in range(max_rounds):
+        domain = [("state", "=", "pending")]
+        if not include_delayed:
+            domain += ["|", ("eta", "=", False), ("eta", "<=", fields.Datetime.now())]
+        records = env["queue.job"].search(domain, order="id") - ran
+        if not records:
+            break
+        for record in records:
+            job = Job.load(env, record.uuid)
+            job.set_started()
+            job.store()
+            try:
+                with env.cr.savepoint():
+                    job.perform()
+            except RetryableJobError as error:
+                job.postpone(result=str(error), seconds=error.seconds or 60)
+                job.set_pending(reset_retry=False)
+            except Exception as error:  # noqa: BLE001 - the runner records any failure
+                job.set_failed(exc_info=repr(error), exc_name=type(error).__name__)
+            else:
+                job.set_done(result=job.result)
+            job.store()
+            ran |= record
+    return ran
+
+
+class SimulatedWarehouseMixin:
+    """An Ongoing WMS simulator on a free loopback port, shared by a test class.
+
+    Its state is cleared before each test; webhooks wait in its outbox
+    (``cls.simulator.webhooks``) for the test to deliver.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        from ..simulators.base import SimulatorServer
+        from ..simulators.ongoing import OngoingSimulator
+
+        cls.simulator = OngoingSimulator(
+            "integration", "s3cret-Pa55word", (159,), webhook_manual=True
+        )
+        cls.simulator_server = SimulatorServer(cls.simulator).start()
+        cls.addClassCleanup(cls.simulator_server.stop)
+        cls.addClassCleanup(cls.simulator.close)
+        cls.ongoing_url = cls.simulator.api_url(cls.simulator_server.url)
+        super().setUpClass()
+
+    def setUp(self):
+        super().setUp()
+        self.simulator.reset()
+
+    def run_jobs(self, **options):
+        return run_jobs(self.env, **options)
+
+    def make_product(self, code, name=None, cost=100.0, tracking="none", **values):
+        product = self.env["product.product"].create(
+            {
+                "name": name or f"Product {code}",
+                "default_code": code,
+                "is_storable": True,
+                "tracking": tracking,
+                "standard_price": cost,
+                "categ_id": self.category.id,
+                **values,
+            }
+        )
+        return product
+
+    def put_in_stock(self, product, quantity, lot_name=None):
+        """Give the product stock in Odoo's and Ongoing's warehouse alike."""
+        lot = self.env["stock.lot"]
+        if lot_name:
+            lot = lot.create({"product_id": product.id, "name": lot_name})
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": product.id,
+                "location_id": self.warehouse.lot_stock_id.id,
+                "inventory_quantity": quantity,
+                "lot_id": lot.id,
+            }
+        )._apply_inventory()
+        serial = lot_name if product.tracking == "serial" else None
+        batch = lot_name if product.tracking == "lot" else None
+        self.simulator.set_stock(product.default_code, quantity, batch=batch, serial=serial)
+
+    def make_customer(self, name="Kund Åsa Öberg", country="base.se", **values):
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "street": "Storgatan 1",
+                "zip": "411 38",
+                "city": "Göteborg",
+                "country_id": self.env.ref(country).id,
+                "email": "asa@example.com",
+                **values,
+            }
+        )
+
+    def sell(self, partner, lines):
+        """Confirm a sale of [(product, quantity)]; return the order."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "warehouse_id": self.warehouse.id,
+                "order_line": [
+                    (0, 0, {"product_id": product.id, "product_uom_qty": quantity})
+                    for product, quantity in lines
+                ],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def poll(self):
+        """Run the polling cron's work for the backend, then every job it queued."""
+        self.backend._ongoing_poll()
+        return self.run_jobs()
+
+
+class SimulatedWarehouseCase(SimulatedWarehouseMixin, OngoingCase):
+    pass
+
+
+class SimulatedWarehouseHttpCase(SimulatedWarehouseMixin, OngoingHttpCase):
     pass
