@@ -3,6 +3,7 @@ import json
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import html2plaintext
 
 from ..clients.ongoing_documents import ArticlePayload
 
@@ -70,7 +71,7 @@ class OngoingArticle(models.Model):
         return ArticlePayload(
             article_number=product.default_code.strip(),
             article_name=product.with_context(display_default_code=False).display_name,
-            description=product.description or None,
+            description=html2plaintext(product.description or "").strip() or None,
             unit_code=product.uom_id.name,
             bar_code=product.barcode or None,
             weight=product.weight or None,

@@ -18,7 +18,10 @@ ID_KEYS = (
     ("purchaseOrderId", "purchaseOrderNumber", "purchase"),
     ("orderId", "orderNumber", "outbound"),
 )
+# Picking and return events name their document in a nested object.
+NESTED_DOCUMENT_KEYS = ("returnOrder", "purchaseOrder", "order")
 INVENTORY_KEYS = ("inventoryId", "inventoryTransactionId", "articleSystemId", "articleNumber")
+INVENTORY_OBJECTS = ("inventory", "article", "articleItem", "transaction")
 
 EVENT_STATES = [
     ("queued", "Queued"),
@@ -45,22 +48,30 @@ def classify_event(payload):
     if event_id is not None and not isinstance(event_id, (str, int)):
         raise InvalidEventError("webhookEventId must be a string or a number.")
 
-    for id_key, number_key, kind in ID_KEYS:
-        if id_key in payload or number_key in payload:
-            remote_id = payload.get(id_key)
-            number = payload.get(number_key)
-            if remote_id is not None and (
-                isinstance(remote_id, bool) or not isinstance(remote_id, int)
-            ):
-                raise InvalidEventError(f"{id_key} must be a whole number.")
-            if number is not None and not isinstance(number, str):
-                raise InvalidEventError(f"{number_key} must be a string.")
-            if remote_id is None and not number:
-                raise InvalidEventError(f"The event has neither {id_key} nor {number_key}.")
-            return kind, remote_id or 0, number or ""
-    if any(key in payload for key in INVENTORY_KEYS):
+    candidates = [payload] + [
+        payload[key] for key in NESTED_DOCUMENT_KEYS if isinstance(payload.get(key), dict)
+    ]
+    for document in candidates:
+        for id_key, number_key, kind in ID_KEYS:
+            if id_key in document or number_key in document:
+                return (kind, *_document_reference(document, id_key, number_key))
+    if any(key in payload for key in INVENTORY_KEYS) or any(
+        isinstance(payload.get(key), dict) for key in INVENTORY_OBJECTS
+    ):
         return "inventory", 0, ""
     return "unknown", 0, ""
+
+
+def _document_reference(document, id_key, number_key):
+    remote_id = document.get(id_key)
+    number = document.get(number_key)
+    if remote_id is not None and (isinstance(remote_id, bool) or not isinstance(remote_id, int)):
+        raise InvalidEventError(f"{id_key} must be a whole number.")
+    if number is not None and not isinstance(number, str):
+        raise InvalidEventError(f"{number_key} must be a string.")
+    if remote_id is None and not number:
+        raise InvalidEventError(f"The event has neither {id_key} nor {number_key}.")
+    return remote_id or 0, number or ""
 
 
 class OngoingWebhookEvent(models.Model):

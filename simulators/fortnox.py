@@ -56,7 +56,7 @@ try:
     from zoneinfo import ZoneInfo
 
     STOCKHOLM = ZoneInfo("Europe/Stockholm")
-except Exception:  # the tz database is missing on some minimal systems
+except (ImportError, KeyError, ValueError):  # the tz database is missing on some minimal systems
     STOCKHOLM = None
 
 _logger = logging.getLogger(__name__)
