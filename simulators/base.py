@@ -7,10 +7,10 @@ alone. Faults are injected on demand and consumed by the matching requests:
 an HTTP status with headers and body, a slow answer, or a dropped connection.
 
 Paths under ``/_sim/`` are the control API for a process that drives the
-simulator from outside (the demo, a subprocess): they bypass faults and the
-request log, and need no credentials. The base class serves
-``/_sim/faults``, ``/_sim/outage`` and ``/_sim/requests``; subclasses add
-their own control paths in :meth:`SimulatorApp.handle_control`.
+simulator from outside (the demo, a subprocess). They bypass faults and the
+request log, and reach :meth:`SimulatorApp.handle` like any other path. A
+subclass may serve ``/_sim/faults``, ``/_sim/outage`` and ``/_sim/requests``
+with :meth:`SimulatorApp.handle_common_control`.
 """
 
 import contextlib
@@ -163,8 +163,7 @@ class SimulatorApp:
     def __call__(self, environ, start_response):
         request = Request(environ)
         if request.path.startswith(self.control_prefix):
-            response = self._dispatch(request, self._handle_control_request)
-            return response(environ, start_response)
+            return self._dispatch(request)(environ, start_response)
 
         logged = LoggedRequest(
             method=request.method,
@@ -193,11 +192,10 @@ class SimulatorApp:
         logged.status = response.status_code
         return response(environ, start_response)
 
-    def _dispatch(self, request, handler=None):
-        handler = handler or self.handle
+    def _dispatch(self, request):
         try:
             with self.lock:
-                return handler(request)
+                return self.handle(request)
         except HttpError as error:
             return self.json_response(error.body, error.status, error.headers)
         except Exception:
@@ -237,7 +235,8 @@ class SimulatorApp:
     # Control API
     # ------------------------------------------------------------------
 
-    def _handle_control_request(self, request):
+    def handle_common_control(self, request):
+        """Serve ``/_sim/faults``, ``/_sim/outage`` or ``/_sim/requests``; None for other paths."""
         path = request.path[len(self.control_prefix) :].strip("/")
         if path == "faults":
             return self._control_faults(request)
@@ -259,11 +258,7 @@ class SimulatorApp:
                 self.clear_requests()
                 return self.json_response(None, 204)
             return self.json_response([logged.__dict__ for logged in self.requests])
-        return self.handle_control(request, path)
-
-    def handle_control(self, request, path):
-        """Serve a control path that the base class does not know (``path`` has no prefix)."""
-        raise HttpError(404, {"Message": f"Unknown control path {request.path!r}."})
+        return None
 
     def _control_faults(self, request):
         if request.method == "GET":

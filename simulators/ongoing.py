@@ -325,6 +325,8 @@ class OngoingSimulator(SimulatorApp):
     # ------------------------------------------------------------------
 
     def handle(self, request):
+        if request.path.startswith(self.control_prefix):
+            return self._handle_control(request)
         index = request.path.find(API_MARKER)
         if index < 0:
             raise HttpError(404, self._no_resource(request))
@@ -710,7 +712,11 @@ class OngoingSimulator(SimulatorApp):
     # Control API
     # ------------------------------------------------------------------
 
-    def handle_control(self, request, path):
+    def _handle_control(self, request):
+        response = self.handle_common_control(request)
+        if response is not None:
+            return response
+        path = request.path[len(self.control_prefix) :].strip("/")
         if path.startswith("actions/") and request.method == "POST":
             return self._control_action(request, path.removeprefix("actions/"))
         if path == "state" and request.method == "GET":
@@ -722,7 +728,7 @@ class OngoingSimulator(SimulatorApp):
             return self.json_response(self._webhooks_json())
         if path.startswith("webhooks/"):
             return self._control_webhooks(request, path.removeprefix("webhooks/"))
-        return super().handle_control(request, path)
+        raise HttpError(404, {"Message": f"Unknown control path {request.path!r}."})
 
     def _control_action(self, request, action):
         if action not in OPERATOR_ACTIONS:

@@ -226,9 +226,9 @@ class WarehouseOperator:
         self,
         article_number,
         quantity,
-        *,
         batch=None,
         serial=None,
+        *,
         location=None,
         goods_owner_id=None,
     ):
@@ -360,9 +360,9 @@ class WarehouseOperator:
     def ship(
         self,
         order_number,
-        *,
         way_bill="",
         tracking_numbers=(),
+        *,
         return_way_bill="",
         return_tracking_numbers=(),
         shipped_time=None,
@@ -465,7 +465,7 @@ class WarehouseOperator:
 
     @locked
     def receive(
-        self, number, lines, *, received_time=None, finish=True, location=None, goods_owner_id=None
+        self, number, lines, received_time=None, *, finish=True, location=None, goods_owner_id=None
     ):
         """Receive items on purchase order lines, in part, in full or more than advised.
 
@@ -589,9 +589,9 @@ class WarehouseOperator:
         self,
         article_number,
         delta,
-        *,
         cause=None,
         comment="",
+        *,
         batch=None,
         serial=None,
         time=None,

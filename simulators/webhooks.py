@@ -169,7 +169,7 @@ class WebhookDispatcher:
                 self.retry_policy = retry_policy
             self._condition.notify_all()
         if self.url:
-            _logger.info("webhooks: sending to %s (retry policy %s)", self.url, self.retry_policy)
+            _logger.info("Sending webhooks to %s (retry policy %s)", self.url, self.retry_policy)
 
     def subscriber_json(self):
         return {
@@ -403,7 +403,7 @@ class WebhookDispatcher:
         if retry_number > len(delays):
             delivery.state = "failed"
             _logger.warning(
-                "webhooks: gave up event %s after %s attempts: %s",
+                "Gave up webhook event %s after %s attempts: %s",
                 delivery.event_id,
                 delivery.attempts,
                 delivery.last_error,
@@ -413,7 +413,7 @@ class WebhookDispatcher:
         delivery.state = "pending"
         delivery.due = time.monotonic() + delay
         _logger.info(
-            "webhooks: event %s failed (%s), retry %s in %.3f s",
+            "Webhook event %s failed (%s), retry %s in %.3f s",
             delivery.event_id,
             delivery.last_error,
             retry_number,
