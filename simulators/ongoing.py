@@ -61,6 +61,24 @@ warehouse, handling comment), ``customerOrderInfo`` (``orderId``,
 ERP acknowledges returns on the original order line, with
 ``reportedReturnedNumberOfItems``: Ongoing has no such field on return orders.
 
+Webhook events follow the payloads of Ongoing's webhook documentation; the
+``webhookTemplate`` tells them apart:
+
+* ``OrderCreated``, ``OrderStatusChanged``, ``OrderPicked`` (status 400 or
+  more with picked items): order webhooks with ``orderId`` and ``orderStatus``.
+* ``PurchaseOrderCreated``, ``PurchaseOrderStatusChanged``,
+  ``PurchaseOrderReceived``: purchase order webhooks.
+* ``ArticlePicked`` (each picked portion, also on partial picks) and
+  ``ArticleReturned``: picking webhooks, which name the order in
+  ``order.orderId`` and ``order.orderLine``.
+* ``InventoryTransaction``: one per inventory adjustment row.
+* ``ArticleItemStatusChanged``: items locked or unlocked, in the inventory
+  payload with ``transactionNumberOfItems`` 0. Ongoing documents no such
+  webhook; the simulator adds it so that locks can be seen.
+
+NOTE: Ongoing names the template of each configured webhook itself; the
+names above are the simulator's.
+
 Errors: 400 with ``{"Message": ...}`` for rejected changes, or ASP.NET's
 ``{"Message": "The request is invalid.", "ModelState": {...}}`` for an
 invalid body; 404 for unknown ids and paths; 500 with

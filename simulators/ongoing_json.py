@@ -574,16 +574,19 @@ def inventory_webhook(warehouse, article, template, *, item, quantity, adjustmen
     }
 
 
-def returned_webhook(warehouse, order, line, item, return_order=None):
-    """Payload of "article is returned" for one returned portion of an order line."""
-    cause = item.return_cause
+PICKING_TEMPLATES = ("ArticlePicked", "ArticleReturned")
+
+
+def picking_webhook(warehouse, order, template, *, line, item):
+    """Payload of "article is picked" or "article is returned" for one portion of a line."""
+    cause = item.return_cause if template == "ArticleReturned" else None
     return {
         "webhookPickingId": WEBHOOK_SUBSCRIPTION_ID,
-        **_webhook_common(warehouse, order.goods_owner_id, "ArticleReturned"),
+        **_webhook_common(warehouse, order.goods_owner_id, template),
         "isAllocated": False,
-        "isPicked": False,
+        "isPicked": template == "ArticlePicked",
         "isPacked": False,
-        "isReturned": True,
+        "isReturned": template == "ArticleReturned",
         "isDeleted": False,
         "article": _webhook_article(line.article),
         "articleItem": {
@@ -603,20 +606,17 @@ def returned_webhook(warehouse, order, line, item, return_order=None):
                 if cause
                 else None
             ),
+            "orderPalletItem": None,
         },
         "order": {
             "orderId": order.order_id,
             "orderNumber": order.order_number,
-            "orderLine": {"id": line.line_id, "rowNumber": line.row_number},
+            "orderLine": {
+                "orderLineId": line.line_id,
+                "rowNumber": line.row_number,
+                "parentOrderLine": None,
+            },
         },
-        "returnOrder": (
-            {
-                "returnOrderId": return_order.return_order_id,
-                "returnOrderNumber": return_order.return_order_number,
-            }
-            if return_order
-            else None
-        ),
     }
 
 
@@ -626,6 +626,6 @@ def webhook_payload(warehouse, template, subject, **details):
         return order_webhook(warehouse, subject, template)
     if template.startswith("PurchaseOrder"):
         return purchase_order_webhook(warehouse, subject, template)
-    if template == "ArticleReturned":
-        return returned_webhook(warehouse, subject, **details)
+    if template in PICKING_TEMPLATES:
+        return picking_webhook(warehouse, subject, template, **details)
     return inventory_webhook(warehouse, subject, template, **details)

@@ -236,8 +236,14 @@ class WarehouseOperator:
 
         Meant for setting up a test or a demo: it records no inventory
         adjustment and sends no webhook, as if the stock had always been there.
+        An article the ERP has not sent yet is created with its number as
+        name, so that the stock can be set before the ERP's first export.
         """
-        article = self._article(article_number, goods_owner_id)
+        owner = self.warehouse.owner_id(goods_owner_id)
+        article = self.warehouse.find_article(owner, article_number)
+        if article is None:
+            body = {"articleNumber": article_number, "articleName": article_number}
+            article, _message = self.warehouse.upsert_article(owner, body)
         quantity = float(quantity)
         if quantity < 0:
             raise OperatorError(f"Stock cannot be negative ({quantity:g}).")
@@ -335,21 +341,21 @@ class WarehouseOperator:
             self.warehouse.set_order_status(order, self._allocate(order))
         for line, item, amount in plan:
             item_id = self._take(line.article, item, amount)
-            line.picked_items.append(
-                PickedItem(
-                    item_id=item_id,
-                    quantity=amount,
-                    in_date=item.in_date,
-                    picked_time=when,
-                    batch=item.batch,
-                    serial=item.serial,
-                    location=item.location,
-                    comment=item.comment,
-                    expiry_date=item.expiry_date,
-                )
+            picked = PickedItem(
+                item_id=item_id,
+                quantity=amount,
+                in_date=item.in_date,
+                picked_time=when,
+                batch=item.batch,
+                serial=item.serial,
+                location=item.location,
+                comment=item.comment,
+                expiry_date=item.expiry_date,
             )
+            line.picked_items.append(picked)
             line.allocated = max(line.allocated, line.picked)
             line.article.stock_changed = self.warehouse.now()
+            self.warehouse.notify("ArticlePicked", order, line=line, item=picked)
 
         order.updated = self.warehouse.now()
         if all(line.picked >= line.ordered for line in order.lines if line.should_be_picked):
@@ -745,9 +751,7 @@ class WarehouseOperator:
                 )
         return plan
 
-    def _return_items(
-        self, order, line, plan, *, cause, when, location, comment, return_order=None
-    ):
+    def _return_items(self, order, line, plan, *, cause, when, location, comment):
         """Mark picked items as returned, put them back in stock and report the events."""
         returned = []
         for picked, amount in plan:
@@ -777,9 +781,7 @@ class WarehouseOperator:
                 location=location or RETURN_LOCATION,
                 expiry_date=picked.expiry_date,
             )
-            self.warehouse.notify(
-                "ArticleReturned", order, line=line, item=picked, return_order=return_order
-            )
+            self.warehouse.notify("ArticleReturned", order, line=line, item=picked)
             if cause and cause.is_remove_cause:
                 self._write_off(
                     line.article,
@@ -879,7 +881,6 @@ class WarehouseOperator:
                 when=when,
                 location=location,
                 comment=comment,
-                return_order=return_order,
             )
             line.returned_items.extend(
                 ReturnedItem(

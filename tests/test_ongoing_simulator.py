@@ -605,6 +605,13 @@ class TestSimulatorStock(OngoingSimulatorCase):
         )
         self.assertEqual(self.info()["numberOfItems"], 1.0)
 
+    def test_set_stock_creates_missing_article(self):
+        self.sim.set_stock("NEW-1", 4)
+        article = self.get_json("articles", articleNumber="NEW-1")[0]
+        self.assertEqual(article["articleName"], "NEW-1")
+        self.assertEqual(article["inventoryInfo"]["numberOfItems"], 4.0)
+        self.assertEqual(self.sim.webhooks.outbox, [])
+
     def test_write_off_beyond_stock_refused(self):
         self.sim.set_stock("A-1", 1)
         with self.assertRaises(OperatorError):
@@ -909,6 +916,7 @@ class TestSimulatorWebhooks(OngoingSimulatorCase):
             [
                 "OrderCreated",
                 "OrderStatusChanged",
+                "ArticlePicked",
                 "OrderStatusChanged",
                 "OrderPicked",
                 "OrderStatusChanged",
@@ -929,7 +937,26 @@ class TestSimulatorWebhooks(OngoingSimulatorCase):
             last["tracking"], [{"trackingUrl": "", "waybill": "WB-1", "isReturn": False}]
         )
         self.assertEqual([parcel["parcelNumber"] for parcel in last["parcels"]], ["P-1"])
-        self.assertEqual(len({event["webhookEventId"] for event in events}), 5)
+        self.assertEqual(len({event["webhookEventId"] for event in events}), 6)
+
+    def test_partial_pick_sends_article_picked(self):
+        order_id = self.create_order("O-1", [("A-1", 5)])
+        self.sim.webhooks.take_outbox()
+        self.sim.pick("O-1", {"1": 2})
+        templates = [event["webhookTemplate"] for event in self.sim.webhooks.outbox]
+        self.assertEqual(templates, ["OrderStatusChanged", "ArticlePicked"])
+        event = self.sim.webhooks.outbox[-1]
+        line = self.sim.order_state("O-1")["orderLines"][0]
+        self.assertTrue(event["isPicked"])
+        self.assertEqual(event["articleItem"]["numberOfItems"], 2.0)
+        self.assertEqual(
+            event["order"],
+            {
+                "orderId": order_id,
+                "orderNumber": "O-1",
+                "orderLine": {"orderLineId": line["id"], "rowNumber": "1", "parentOrderLine": None},
+            },
+        )
 
     def test_purchase_order_and_inventory_events(self):
         self.create_purchase_order("PO-1", [("A-1", 5)])
