@@ -122,38 +122,34 @@ class WarehouseOperator:
     # Lookups
     # ------------------------------------------------------------------
 
-    def _article(self, article_number, goods_owner_id):
+    def _lookup(self, find, label, number, goods_owner_id, hint=""):
         owner = self.warehouse.owner_id(goods_owner_id)
-        article = self.warehouse.find_article(owner, article_number)
-        if article is None:
-            raise OperatorError(
-                f"Article {article_number!r} does not exist for goods owner {owner}: "
-                f"the ERP creates it with PUT articles."
-            )
-        return article
+        found = find(owner, number)
+        if found is None:
+            raise OperatorError(f"{label} {number!r} does not exist for goods owner {owner}{hint}.")
+        return found
+
+    def _article(self, article_number, goods_owner_id):
+        return self._lookup(
+            self.warehouse.find_article,
+            "Article",
+            article_number,
+            goods_owner_id,
+            hint=": the ERP creates it with PUT articles",
+        )
 
     def _order(self, order_number, goods_owner_id):
-        owner = self.warehouse.owner_id(goods_owner_id)
-        order = self.warehouse.find_order(owner, order_number)
-        if order is None:
-            raise OperatorError(f"Order {order_number!r} does not exist for goods owner {owner}.")
-        return order
+        return self._lookup(self.warehouse.find_order, "Order", order_number, goods_owner_id)
 
     def _purchase_order(self, number, goods_owner_id):
-        owner = self.warehouse.owner_id(goods_owner_id)
-        order = self.warehouse.find_purchase_order(owner, number)
-        if order is None:
-            raise OperatorError(
-                f"Purchase order {number!r} does not exist for goods owner {owner}."
-            )
-        return order
+        return self._lookup(
+            self.warehouse.find_purchase_order, "Purchase order", number, goods_owner_id
+        )
 
     def _return_order(self, number, goods_owner_id):
-        owner = self.warehouse.owner_id(goods_owner_id)
-        order = self.warehouse.find_return_order(owner, number)
-        if order is None:
-            raise OperatorError(f"Return order {number!r} does not exist for goods owner {owner}.")
-        return order
+        return self._lookup(
+            self.warehouse.find_return_order, "Return order", number, goods_owner_id
+        )
 
     def _article_json(self, article):
         figures = self.warehouse.inventory(article.goods_owner_id)[article.article_id]

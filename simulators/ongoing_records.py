@@ -278,8 +278,24 @@ class Parcel:
     is_return_parcel: bool = False
 
 
+class DocumentLines:
+    """Line lookups shared by orders, purchase orders and return orders."""
+
+    def line_by_row(self, row_number):
+        for line in self.lines:
+            if line.row_number is not None and line.row_number == str(row_number):
+                return line
+        return None
+
+    def line_by_id(self, line_id):
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        return None
+
+
 @dataclass
-class Order:
+class Order(DocumentLines):
     order_id: int
     goods_owner_id: int
     order_number: str
@@ -304,18 +320,6 @@ class Order:
     def is_open(self):
         """Return whether the order still waits for picking (it reserves stock)."""
         return self.status < ORDER_PICKED
-
-    def line_by_row(self, row_number):
-        for line in self.lines:
-            if line.row_number == str(row_number):
-                return line
-        return None
-
-    def line_by_id(self, line_id):
-        for line in self.lines:
-            if line.line_id == line_id:
-                return line
-        return None
 
 
 @dataclass
@@ -355,7 +359,7 @@ class PurchaseOrderLine:
 
 
 @dataclass
-class PurchaseOrder:
+class PurchaseOrder(DocumentLines):
     purchase_order_id: int
     goods_owner_id: int
     purchase_order_number: str
@@ -371,18 +375,6 @@ class PurchaseOrder:
     @property
     def is_started(self):
         return self.status >= PO_INBOUND or any(line.received_items for line in self.lines)
-
-    def line_by_row(self, row_number):
-        for line in self.lines:
-            if line.row_number is not None and line.row_number == str(row_number):
-                return line
-        return None
-
-    def line_by_id(self, line_id):
-        for line in self.lines:
-            if line.line_id == line_id:
-                return line
-        return None
 
 
 @dataclass
@@ -412,7 +404,7 @@ class ReturnOrderLine:
 
 
 @dataclass
-class ReturnOrder:
+class ReturnOrder(DocumentLines):
     return_order_id: int
     goods_owner_id: int
     return_order_number: str
@@ -426,12 +418,6 @@ class ReturnOrder:
     @property
     def is_started(self):
         return any(line.returned_items for line in self.lines)
-
-    def line_by_row(self, row_number):
-        for line in self.lines:
-            if line.row_number == str(row_number):
-                return line
-        return None
 
 
 @dataclass

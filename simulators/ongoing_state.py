@@ -362,18 +362,25 @@ class Warehouse:
     def _purchase_order_line_data(row):
         return {"comment": parse_text(row.get("comment"), "comment")}
 
-    @staticmethod
-    def _replace_lines(current, incoming, make_line):
-        by_row = {line.row_number: line for line in current}
-        lines = []
-        for row_number, article, quantity, data in incoming:
+    def _store_put(self, document, fields, lines, make_line):
+        """Store the header and lines of a PUT, unless the warehouse has started the document.
+
+        Lines with a known row number and the same article keep their line id.
+        """
+        if document.is_started:
+            return
+        document.data = merge_fields(document.data, fields)
+        by_row = {line.row_number: line for line in document.lines}
+        new_lines = []
+        for row_number, article, quantity, data in lines:
             line = by_row.get(row_number)
             if line is None or line.article is not article:
                 line = make_line(row_number, article, quantity, data)
             else:
                 line.update(quantity, data)
-            lines.append(line)
-        return lines
+            new_lines.append(line)
+        document.lines = new_lines
+        document.updated = self.now()
 
     @staticmethod
     def _document_changes(document, fields, lines):
@@ -434,19 +441,14 @@ class Warehouse:
                 order_id=self.next_id("order"),
                 goods_owner_id=goods_owner_id,
                 order_number=number,
-                data={key: value for key, value in fields.items() if value is not None},
+                data={},
                 lines=[],
                 created=now,
                 status_changed=now,
-                updated=now,
             )
             self.orders[order.order_id] = order
             self._index[("order", goods_owner_id, number)] = order
-        elif not order.is_started:
-            order.data = merge_fields(order.data, fields)
-            order.updated = now
-        if not order.is_started:
-            order.lines = self._replace_lines(order.lines, lines, self._new_order_line)
+        self._store_put(order, fields, lines, self._new_order_line)
 
         messages.append(f"Order number {number} created/updated")
         if created:
@@ -555,19 +557,14 @@ class Warehouse:
                 purchase_order_id=self.next_id("purchase_order"),
                 goods_owner_id=goods_owner_id,
                 purchase_order_number=number,
-                data={key: value for key, value in fields.items() if value is not None},
+                data={},
                 lines=[],
                 created=now,
                 status_changed=now,
-                updated=now,
             )
             self.purchase_orders[order.purchase_order_id] = order
             self._index[("purchase_order", goods_owner_id, number)] = order
-        elif not order.is_started:
-            order.data = merge_fields(order.data, fields)
-            order.updated = now
-        if not order.is_started:
-            order.lines = self._replace_lines(order.lines, lines, self._new_purchase_order_line)
+        self._store_put(order, fields, lines, self._new_purchase_order_line)
 
         if created:
             self.notify("PurchaseOrderCreated", order)
