@@ -2,22 +2,28 @@
 
 Authentication is HTTP Basic with the API user the warehouse created, plus the
 numeric goods owner id (query string on reads, body on writes). Upserts are
-keyed by their numbers (article, order, purchase order), so sending the same
-PUT twice changes nothing. Lists page by id cursor: ask again from the highest
-id + 1 until a page comes back empty.
+keyed by their numbers (article, order, purchase order, return order), so
+sending the same PUT twice changes nothing. Lists page by id cursor: ask again
+from the highest id + 1 until a page comes back empty. Return orders are the
+exception: Ongoing lists them in one response, without a cursor.
 """
 
-from .errors import RetryLaterError
+import base64
+
+from .errors import FixRequestError, RetryLaterError
 from .http import JsonHttpTransport
 from .ongoing_documents import (
     Article,
     DocumentError,
+    FileResult,
     Order,
     PurchaseOrder,
     PutResult,
+    ReturnOrder,
     TransporterContract,
     format_time,
     parse_inventory_adjustments,
+    parse_return_causes,
     parse_statuses,
 )
 
@@ -32,7 +38,10 @@ class OngoingClient(JsonHttpTransport):
         if not goods_owner_id:
             raise ValueError("The Ongoing goods owner id is missing.")
         self.goods_owner_id = int(goods_owner_id)
-        self.session.auth = (username, password)
+        # requests encodes text credentials as Latin-1 and fails on any other
+        # character ("€"); UTF-8 bytes follow RFC 7617 instead.
+        # NOTE: how Ongoing decodes non-ASCII credentials is not documented.
+        self.session.auth = (username.encode("utf-8"), password.encode("utf-8"))
 
     def __repr__(self):
         return f"<OngoingClient {self.base_url} goods owner {self.goods_owner_id}>"
@@ -145,10 +154,23 @@ class OngoingClient(JsonHttpTransport):
                 return order
         return None
 
-    def iter_orders(self, page_size=DEFAULT_PAGE_SIZE, only_lines_to_report=False, **filters):
-        """Yield orders; with ``only_lines_to_report``, those with picks not yet reported."""
+    def iter_orders(
+        self,
+        page_size=DEFAULT_PAGE_SIZE,
+        only_lines_to_report=False,
+        only_returns_to_report=False,
+        **filters,
+    ):
+        """Yield orders, or only those with picks (or returns) not yet reported.
+
+        Ongoing filters picked and returned quantities separately:
+        ``only_lines_to_report`` compares picked with reported items,
+        ``only_returns_to_report`` returned with reported returned items.
+        """
         if only_lines_to_report:
             filters["onlyOrdersWithOrderLinesToReport"] = "true"
+        if only_returns_to_report:
+            filters["onlyOrdersWithOrderLinesToReportReturned"] = "true"
         for row in self._iterate(
             "orders",
             "orderIdFrom",
@@ -242,6 +264,78 @@ class OngoingClient(JsonHttpTransport):
     def get_purchase_order_statuses(self):
         data = self._get("purchaseOrders/statuses")
         return self._parse(parse_statuses, data, "the purchase order statuses")
+
+    # ------------------------------------------------------------------
+    # Return orders
+    # ------------------------------------------------------------------
+
+    def put_return_order(self, payload):
+        """Create or update a return order (a :class:`ReturnOrderPayload`)."""
+        data = self.request("PUT", "returnOrders", json_body=payload.to_json(self.goods_owner_id))
+        return self._parse(
+            lambda d: PutResult.from_json(d, "returnOrderId"), data, "a return order"
+        )
+
+    def get_return_order(self, return_order_id):
+        data = self.request("GET", f"returnOrders/{int(return_order_id)}", params=self._owner())
+        return self._parse(ReturnOrder.from_json, data, f"return order {return_order_id}")
+
+    def list_return_orders(self, return_order_numbers=None, customer_order_numbers=None, **filters):
+        """Return the return orders that match the filters, in one list."""
+        if return_order_numbers:
+            filters["returnOrderNumbers"] = list(return_order_numbers)
+        if customer_order_numbers:
+            filters["customerOrderNumbers"] = list(customer_order_numbers)
+        data = self._get("returnOrders", **filters)
+        return self._parse(
+            lambda rows: [ReturnOrder.from_json(row) for row in rows],
+            data or [],
+            "the return orders",
+        )
+
+    def find_return_order(self, return_order_number):
+        """Return the return order with this number, or None."""
+        for return_order in self.list_return_orders(return_order_numbers=[return_order_number]):
+            if return_order.return_order_number == return_order_number:
+                return return_order
+        return None
+
+    def get_return_causes(self):
+        data = self._get("returnOrders/returnCauses")
+        return self._parse(parse_return_causes, data, "the return causes")
+
+    def get_return_order_statuses(self):
+        data = self._get("returnOrders/statuses")
+        return self._parse(parse_statuses, data, "the return order statuses")
+
+    # ------------------------------------------------------------------
+    # Files
+    # ------------------------------------------------------------------
+
+    def _attach_file(self, path, file_name, content, mime_type):
+        body = {
+            "fileName": file_name,
+            "mimeType": mime_type,
+            "fileDataBase64": base64.b64encode(content).decode("ascii"),
+        }
+        data = self.request("POST", path, params=self._owner(), json_body=body)
+        result = self._parse(FileResult.from_json, data, f"the file {file_name}")
+        if not result.success:
+            raise FixRequestError(
+                f"Ongoing WMS did not store the file {file_name}: {result.message}",
+                remote_message=result.message,
+            )
+        return result
+
+    def attach_article_file(self, article_system_id, file_name, content, mime_type):
+        """Attach a file (bytes) to an article, for example a safety data sheet."""
+        return self._attach_file(
+            f"articles/{int(article_system_id)}/files", file_name, content, mime_type
+        )
+
+    def attach_order_file(self, order_id, file_name, content, mime_type):
+        """Attach a file (bytes) to an order, for example a delivery note to print."""
+        return self._attach_file(f"orders/{int(order_id)}/files", file_name, content, mime_type)
 
     # ------------------------------------------------------------------
     # Stock and master data

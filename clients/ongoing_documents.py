@@ -102,15 +102,25 @@ class Status:
 
 
 def parse_statuses(data):
-    """Parse ``GET /orders/statuses`` or ``GET /purchaseOrders/statuses``."""
+    """Parse ``GET /orders/statuses``, ``/purchaseOrders/statuses`` or ``/returnOrders/statuses``.
+
+    Ongoing returns the purchase order statuses under ``orderStatuses`` too.
+    """
     data = _mapping(data, "the status list")
-    rows = data.get("orderStatuses", data.get("purchaseOrderStatuses"))
-    return [Status.from_json(row) for row in _items(rows, "orderStatuses")]
+    for key in ("orderStatuses", "purchaseOrderStatuses", "returnOrderStatuses"):
+        if key in data:
+            return [Status.from_json(row) for row in _items(data[key], key)]
+    raise DocumentError("A status list from Ongoing has no orderStatuses.")
 
 
 @dataclass(frozen=True)
 class ArticleItem:
-    """A physical item of an article: picked, received or returned."""
+    """A physical item of an article: picked, received or returned.
+
+    ``time`` is when it was picked, returned or received, in that order of
+    preference. ``removed_by_inventory`` marks a returned item that the
+    warehouse wrote off right away (a return cause such as damaged).
+    """
 
     item_id: int | None
     quantity: float
@@ -122,6 +132,7 @@ class ArticleItem:
     is_returned: bool = False
     return_cause: str = ""
     status: str = ""
+    removed_by_inventory: bool = False
 
     @classmethod
     def from_json(cls, data):
@@ -132,17 +143,25 @@ class ArticleItem:
         status = data.get("articleItemStatus")
         if isinstance(status, dict):
             status = status.get("code") or status.get("name")
+        time = (
+            data.get("pickedTime")
+            or data.get("returnDate")
+            or data.get("returnTime")
+            or data.get("inDate")
+        )
         return cls(
             item_id=data.get("articleItemId", data.get("originalArticleItemId")),
             quantity=_quantity(data.get("numberOfItems")),
             serial=_text(data.get("serial")).strip(),
-            batch=_text(data.get("batchNumber")).strip(),
+            # Returned items of return orders name the field "batch".
+            batch=_text(data.get("batchNumber", data.get("batch"))).strip(),
             expiry_date=parse_time(data.get("expiryDate")),
-            time=parse_time(data.get("pickedTime") or data.get("returnDate") or data.get("inDate")),
+            time=parse_time(time),
             location=_text(data.get("location")),
-            is_returned=bool(data.get("isReturned")),
+            is_returned=bool(data.get("isReturned") or "returnTime" in data),
             return_cause=_text(cause),
             status=_text(status),
+            removed_by_inventory=bool(data.get("isReturnRemovedByInventory")),
         )
 
 
@@ -440,6 +459,119 @@ class TransporterContract:
 
 
 @dataclass(frozen=True)
+class ReturnCause:
+    code: str
+    name: str
+    is_remove_cause: bool = False
+
+    @classmethod
+    def from_json(cls, data):
+        data = _mapping(data, "a return cause")
+        return cls(
+            code=_text(data.get("code")),
+            name=_text(data.get("name")),
+            is_remove_cause=bool(data.get("isRemoveCause")),
+        )
+
+
+def parse_return_causes(data):
+    """Parse ``GET /returnOrders/returnCauses``."""
+    data = _mapping(data, "the return causes")
+    return [ReturnCause.from_json(row) for row in _items(data.get("returnCauses"), "returnCauses")]
+
+
+@dataclass(frozen=True)
+class ReturnOrderLine:
+    line_id: int | None
+    row_number: str
+    order_line_id: int | None
+    order_row_number: str
+    article_number: str
+    to_be_returned: float
+    returned: float = 0.0
+    removed_by_inventory: float = 0.0
+    return_cause: str = ""
+    returned_items: tuple = ()
+    article_system_id: int | None = None
+
+    @classmethod
+    def from_json(cls, data):
+        data = _mapping(data, "a return order line")
+        order_line = _mapping(data.get("customerOrderLine"), "customerOrderLine")
+        article = _mapping(data.get("article"), "a return order line's article")
+        cause = _mapping(data.get("returnCause"), "returnCause")
+        return cls(
+            line_id=data.get("returnOrderLineId"),
+            row_number=_text(data.get("returnOrderRowNumber")),
+            order_line_id=order_line.get("orderLineId"),
+            order_row_number=_text(order_line.get("customerOrderRowNumber")),
+            article_number=_text(article.get("articleNumber")),
+            article_system_id=article.get("articleSystemId"),
+            to_be_returned=_quantity(data.get("toBeReturnedNumberOfItems")),
+            returned=_quantity(data.get("returnedNumberOfItems")),
+            removed_by_inventory=_quantity(data.get("returnedRemovedByInventoryNumberOfItems")),
+            return_cause=_text(cause.get("code")),
+            returned_items=tuple(
+                ArticleItem.from_json(item)
+                for item in _items(data.get("returnedArticleItems"), "returnedArticleItems")
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class ReturnOrder:
+    """A return order (returns announced by the ERP) as ``GET /returnOrders/{id}`` returns it."""
+
+    return_order_id: int
+    return_order_number: str
+    status: Status
+    order_id: int | None
+    order_number: str
+    lines: tuple
+    comment: str = ""
+
+    @classmethod
+    def from_json(cls, data):
+        data = _mapping(data, "a return order")
+        info = _mapping(data.get("returnOrderInfo"), "returnOrderInfo")
+        if "returnOrderId" not in info:
+            raise DocumentError("A return order from Ongoing has no returnOrderInfo.returnOrderId.")
+        order = _mapping(data.get("customerOrderInfo"), "customerOrderInfo")
+        return cls(
+            return_order_id=info["returnOrderId"],
+            return_order_number=_text(info.get("returnOrderNumber")),
+            status=Status.from_json(info.get("returnOrderStatus")),
+            order_id=order.get("orderId"),
+            order_number=_text(order.get("orderNumber")),
+            comment=_text(info.get("comment")),
+            lines=tuple(
+                ReturnOrderLine.from_json(line)
+                for line in _items(data.get("returnOrderLines"), "returnOrderLines")
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Ongoing's response to a file attached to an article or an order."""
+
+    file_id: int | None
+    success: bool
+    message: str = ""
+
+    @classmethod
+    def from_json(cls, data):
+        data = _mapping(data, "a file upload response")
+        if "success" not in data:
+            raise DocumentError("Ongoing's response to the file upload has no success flag.")
+        return cls(
+            file_id=data.get("fileId"),
+            success=bool(data["success"]),
+            message=_text(data.get("message")),
+        )
+
+
+@dataclass(frozen=True)
 class PutResult:
     """Ongoing's response to an upsert: the id of the object and its message."""
 
@@ -494,6 +626,10 @@ class ArticlePayload:
     unit_code: str | None = None
     description: str | None = None
     bar_code: str | None = None
+    bar_code_package: str | None = None
+    bar_code_pallet: str | None = None
+    quantity_per_package: float | None = None
+    quantity_per_pallet: float | None = None
     weight: float | None = None
     length: float | None = None
     width: float | None = None
@@ -510,6 +646,8 @@ class ArticlePayload:
     supplier_name: str | None = None
     article_group: tuple | None = None
     article_category: tuple | None = None
+    article_color: tuple | None = None
+    article_size: tuple | None = None
     is_stock_article: bool | None = None
 
     def to_json(self, goods_owner_id):
@@ -519,6 +657,8 @@ class ArticlePayload:
             raise ValueError(f"The Ongoing article {self.article_number} needs a name.")
         group = self.article_group or (None, None)
         category = self.article_category or (None, None)
+        color = self.article_color or (None, None)
+        size = self.article_size or (None, None)
         return _compact(
             {
                 "goodsOwnerId": goods_owner_id,
@@ -533,7 +673,13 @@ class ArticlePayload:
                     "supplierNumber": self.supplier_number,
                     "supplierName": self.supplier_name,
                 },
-                "barCodeInfo": {"barCode": self.bar_code},
+                "barCodeInfo": {
+                    "barCode": self.bar_code,
+                    "barCodePackage": self.bar_code_package,
+                    "barCodePallet": self.bar_code_pallet,
+                },
+                "quantityPerPackage": _number(self.quantity_per_package),
+                "quantityPerPallet": _number(self.quantity_per_pallet),
                 "weight": _number(self.weight),
                 "length": _number(self.length),
                 "width": _number(self.width),
@@ -548,6 +694,8 @@ class ArticlePayload:
                 "statisticsNumber": self.statistics_number,
                 "articleGroup": {"code": group[0], "name": group[1]},
                 "articleCategory": {"code": category[0], "name": category[1]},
+                "articleColor": {"code": color[0], "name": color[1]},
+                "articleSize": {"code": size[0], "name": size[1]},
             }
         )
 
@@ -737,4 +885,64 @@ class PurchaseOrderPayload:
             }
         )
         payload["purchaseOrderLines"] = [line.to_json() for line in self.lines]
+        return payload
+
+
+@dataclass
+class ReturnOrderLinePayload:
+    """A line of a return order: which order line comes back, how many, and why."""
+
+    row_number: str
+    order_line_id: int
+    quantity: float
+    return_cause_code: str | None = None
+    return_cause_name: str | None = None
+
+    def to_json(self):
+        line = {
+            "returnOrderRowNumber": str(self.row_number),
+            "customerOrderLine": {"orderLineId": int(self.order_line_id)},
+            "toBeReturnedNumberOfItems": _number(self.quantity),
+        }
+        if self.return_cause_code:
+            line["returnCause"] = _compact(
+                {"code": self.return_cause_code, "name": self.return_cause_name}
+            )
+        return line
+
+
+@dataclass
+class ReturnOrderPayload:
+    """A return order announcing items that will come back on an order."""
+
+    return_order_number: str
+    order_id: int
+    lines: list
+    comment: str | None = None
+    in_date: datetime | None = None
+    handling_comment: str | None = None
+
+    def to_json(self, goods_owner_id):
+        if not self.return_order_number:
+            raise ValueError("An Ongoing return order needs a number.")
+        if not self.order_id:
+            raise ValueError(f"The Ongoing return order {self.return_order_number} names no order.")
+        if not self.lines:
+            raise ValueError(f"The Ongoing return order {self.return_order_number} has no lines.")
+        row_numbers = [str(line.row_number) for line in self.lines]
+        if len(set(row_numbers)) != len(row_numbers):
+            raise ValueError(
+                f"The Ongoing return order {self.return_order_number} repeats a row number."
+            )
+        payload = _compact(
+            {
+                "goodsOwnerId": goods_owner_id,
+                "returnOrderNumber": self.return_order_number,
+                "comment": self.comment,
+                "inDate": format_time(self.in_date) if self.in_date else None,
+                "returnOrderHandlingComment": self.handling_comment,
+            }
+        )
+        payload["customerOrder"] = {"orderId": int(self.order_id)}
+        payload["returnOrderLines"] = [line.to_json() for line in self.lines]
         return payload

@@ -5,6 +5,12 @@ by :class:`SimulatorServer` on 127.0.0.1 in a background thread. Tests start it
 in-process on a free port; ``python -m simulators.<name> --port N`` runs it
 alone. Faults are injected on demand and consumed by the matching requests:
 an HTTP status with headers and body, a slow answer, or a dropped connection.
+
+Paths under ``/_sim/`` are the control API for a process that drives the
+simulator from outside (the demo, a subprocess). They bypass faults and the
+request log, and reach :meth:`SimulatorApp.handle` like any other path. A
+subclass may serve ``/_sim/faults``, ``/_sim/outage`` and ``/_sim/requests``
+with :meth:`SimulatorApp.handle_common_control`.
 """
 
 import contextlib
@@ -42,6 +48,8 @@ class Fault:
     ``drop`` (close the connection without answering). ``times=None`` keeps the
     fault until :meth:`SimulatorApp.clear_faults`. ``after`` lets the request
     reach the handler first, so the change is made but the answer is lost.
+    ``until`` is a ``time.monotonic()`` deadline after which the fault is
+    discarded, whatever ``times`` says.
     """
 
     kind: str
@@ -53,6 +61,10 @@ class Fault:
     method: str | None = None
     path: str | None = None
     after: bool = False
+    until: float | None = None
+
+    def expired(self, now):
+        return self.until is not None and now >= self.until
 
     def matches(self, request):
         if self.method and request.method != self.method.upper():
@@ -69,10 +81,16 @@ class LoggedRequest:
     status: int | None = None
 
 
+FAULT_OPTIONS = ("status", "body", "headers", "delay", "times", "method", "path", "after")
+
+
 class SimulatorApp:
     """WSGI application base: routing is left to :meth:`handle` in subclasses."""
 
     name = "simulator"
+    control_prefix = "/_sim/"
+    #: Body of the error responses of :meth:`outage`, in the remote system's style.
+    outage_body = {"message": "Service unavailable."}
 
     def __init__(self):
         self.lock = threading.RLock()
@@ -96,6 +114,22 @@ class SimulatorApp:
         with self.lock:
             self.faults.clear()
 
+    def outage(self, seconds, status=500, retry_after=None, body=None):
+        """Respond to every request with ``status`` for the next ``seconds`` seconds.
+
+        ``retry_after`` (seconds) is sent as a ``Retry-After`` header, which
+        makes sense with status 429 or 503.
+        """
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        return self.inject(
+            "status",
+            status=status,
+            body=self.outage_body if body is None else body,
+            headers=headers,
+            times=None,
+            until=time.monotonic() + seconds,
+        )
+
     def clear_requests(self):
         with self.lock:
             self.requests.clear()
@@ -111,6 +145,8 @@ class SimulatorApp:
 
     def _take_fault(self, request):
         with self.lock:
+            now = time.monotonic()
+            self.faults[:] = [fault for fault in self.faults if not fault.expired(now)]
             for fault in self.faults:
                 if fault.matches(request):
                     if fault.times is not None:
@@ -126,6 +162,9 @@ class SimulatorApp:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
+        if request.path.startswith(self.control_prefix):
+            return self._dispatch(request)(environ, start_response)
+
         logged = LoggedRequest(
             method=request.method,
             path=request.path,
@@ -193,6 +232,72 @@ class SimulatorApp:
         raise NotImplementedError
 
     # ------------------------------------------------------------------
+    # Control API
+    # ------------------------------------------------------------------
+
+    def handle_common_control(self, request):
+        """Serve ``/_sim/faults``, ``/_sim/outage`` or ``/_sim/requests``; None for other paths."""
+        path = request.path[len(self.control_prefix) :].strip("/")
+        if path == "faults":
+            return self._control_faults(request)
+        if path == "outage" and request.method == "POST":
+            options = self.read_json(request)
+            try:
+                fault = self.outage(
+                    float(options["seconds"]),
+                    status=int(options.get("status", 500)),
+                    retry_after=options.get("retryAfter"),
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                raise HttpError(
+                    400, {"Message": f"Invalid outage: {error!r}; send seconds and status."}
+                ) from error
+            return self.json_response(self._fault_json(fault))
+        if path == "requests":
+            if request.method == "DELETE":
+                self.clear_requests()
+                return self.json_response(None, 204)
+            return self.json_response([logged.__dict__ for logged in self.requests])
+        return None
+
+    def _control_faults(self, request):
+        if request.method == "GET":
+            return self.json_response([self._fault_json(fault) for fault in self.faults])
+        if request.method == "DELETE":
+            self.clear_faults()
+            return self.json_response(None, 204)
+        if request.method != "POST":
+            raise HttpError(405, {"Message": f"{request.method} is not allowed on faults."})
+        options = self.read_json(request)
+        if not isinstance(options, dict):
+            raise HttpError(400, {"Message": "Send the fault as a JSON object."})
+        unknown = set(options) - set(FAULT_OPTIONS) - {"kind"}
+        if unknown:
+            raise HttpError(
+                400,
+                {
+                    "Message": f"Unknown fault options {sorted(unknown)}; "
+                    f"use kind and {', '.join(FAULT_OPTIONS)}."
+                },
+            )
+        try:
+            fault = self.inject(**options)
+        except (TypeError, ValueError) as error:
+            raise HttpError(400, {"Message": f"Invalid fault: {error}"}) from error
+        return self.json_response(self._fault_json(fault), 201)
+
+    @staticmethod
+    def _fault_json(fault):
+        data = dict(fault.__dict__)
+        until = data.pop("until")
+        if until is not None:
+            data["secondsLeft"] = round(max(0.0, until - time.monotonic()), 3)
+        return data
+
+    def close(self):
+        """Release what the simulator started besides the server (threads, sessions)."""
+
+    # ------------------------------------------------------------------
     # Helpers for handlers
     # ------------------------------------------------------------------
 
@@ -249,8 +354,12 @@ class SimulatorServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self):
+        # A short poll interval lets stop() return at once instead of after 0.5 s.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"{self.app.name}-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"{self.app.name}-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -260,6 +369,7 @@ class SimulatorServer:
         self._server.server_close()
         if self._thread:
             self._thread.join(timeout=5)
+        self.app.close()
 
     def __enter__(self):
         return self.start()
