@@ -54,6 +54,15 @@ def retry_delays(policy):
     return tuple(delays)
 
 
+def _new_event_ids():
+    """Count event ids up from the current time in milliseconds.
+
+    Ongoing's event ids are unique for good, and a receiver drops an id it has
+    seen; starting each run at the clock keeps a restarted simulator's events new.
+    """
+    return itertools.count(int(time.time() * 1000))
+
+
 def check_loopback_url(url):
     """Raise ValueError unless ``url`` is an http(s) URL on a loopback address."""
     parts = urlsplit(url or "")
@@ -132,7 +141,7 @@ class WebhookDispatcher:
         timeout=10.0,
     ):
         self._condition = threading.Condition()
-        self._event_ids = itertools.count(1)
+        self._event_ids = _new_event_ids()
         self._sequence = itertools.count(1)
         self._thread = None
         self._closed = False
@@ -312,7 +321,7 @@ class WebhookDispatcher:
             self._reorder_count = 0
             self._reorder_buffer = []
             self.paused = False
-            self._event_ids = itertools.count(1)
+            self._event_ids = _new_event_ids()
 
     def close(self):
         with self._condition:
