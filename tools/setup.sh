@@ -105,7 +105,7 @@ build_venv() {
     local stamp_file="$VENV/.ongoing_fortnox_sync.stamp"
     local stamp
     stamp=$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" \
-        "$ODOO_SRC/odoo/release.py" | sha1sum | cut -c1-40)-$ODOO_SRC
+        "$ROOT/constraints.txt" "$ODOO_SRC/odoo/release.py" | sha1sum | cut -c1-40)-$ODOO_SRC
     if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then
         return
     fi
@@ -114,12 +114,10 @@ build_venv() {
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
     mkdir -p "$BUILD"
     : >"$BUILD/pip.log"
-    pip_logged install --upgrade pip wheel 'setuptools<70'
+    local constraints="$ROOT/constraints.txt"
+    pip_logged install --upgrade -c "$constraints" pip wheel setuptools
 
-    # Odoo's pinned packages build with setuptools older than 70. python-ldap needs
-    # system headers and only serves the LDAP login, which is not used here.
-    local constraints="$BUILD/constraints.txt"
-    echo 'setuptools<70' >"$constraints"
+    # python-ldap needs system headers and only serves the LDAP login, unused here.
     grep -v -i '^python-ldap' "$ODOO_SRC/requirements.txt" >"$BUILD/odoo-requirements.txt"
     PIP_CONSTRAINT="$constraints" pip_logged install --build-constraint "$constraints" \
         -c "$constraints" -r "$BUILD/odoo-requirements.txt"
