@@ -96,6 +96,20 @@ class OngoingBackend(models.Model):
         copy=False,
         help="Order status changes up to this time have been read by the polling cron.",
     )
+    quarantine_location_id = fields.Many2one(
+        "stock.location",
+        string="Quarantine Location",
+        check_company=True,
+        help="Internal location, outside the sellable stock, that mirrors Ongoing's quarantined "
+        "goods (for example damaged returns). Deliveries cannot reserve from it.",
+    )
+    locked_location_id = fields.Many2one(
+        "stock.location",
+        string="Locked Location",
+        check_company=True,
+        help="Internal location, outside the sellable stock, that mirrors the items Ongoing has "
+        "locked or blocked for quality. Deliveries cannot reserve from it.",
+    )
     job_channel_id = fields.Many2one(
         "queue.job.channel",
         string="Job Channel",
@@ -133,6 +147,63 @@ class OngoingBackend(models.Model):
                 )
             if backend.connect_timeout <= 0 or backend.read_timeout <= 0:
                 raise ValidationError(_("The timeouts must be positive numbers of seconds."))
+
+    @api.constrains("warehouse_id", "quarantine_location_id", "locked_location_id")
+    def _check_mirror_locations(self):
+        for backend in self:
+            stock = backend.warehouse_id.lot_stock_id
+            for location in backend.quarantine_location_id | backend.locked_location_id:
+                if location.usage != "internal" or location.scrap_location:
+                    raise ValidationError(
+                        _(
+                            "The location %(location)s must be an internal location that is not "
+                            "a scrap location: Ongoing still holds these goods.",
+                            location=location.display_name,
+                        )
+                    )
+                if location == stock or location.parent_path.startswith(stock.parent_path):
+                    raise ValidationError(
+                        _(
+                            "The location %(location)s must lie outside %(stock)s, so that "
+                            "deliveries cannot reserve its goods.",
+                            location=location.display_name,
+                            stock=stock.display_name,
+                        )
+                    )
+
+    def _get_mirror_locations(self):
+        """Return the internal locations whose stock together mirrors Ongoing's physical stock."""
+        self.ensure_one()
+        return (
+            self.warehouse_id.lot_stock_id | self.quarantine_location_id | self.locked_location_id
+        )
+
+    def action_create_mirror_locations(self):
+        """Button: create the quarantine and locked locations beside the warehouse's stock."""
+        self.ensure_one()
+        locations = self.env["stock.location"]
+        parent = self.warehouse_id.view_location_id
+        values = {}
+        if not self.quarantine_location_id:
+            values["quarantine_location_id"] = locations.create(
+                {
+                    "name": _("Quarantine"),
+                    "location_id": parent.id,
+                    "usage": "internal",
+                    "company_id": self.company_id.id,
+                }
+            ).id
+        if not self.locked_location_id:
+            values["locked_location_id"] = locations.create(
+                {
+                    "name": _("Locked"),
+                    "location_id": parent.id,
+                    "usage": "internal",
+                    "company_id": self.company_id.id,
+                }
+            ).id
+        self.write(values)
+        return True
 
     @api.constrains("warehouse_id", "company_id", "active")
     def _check_warehouse_mirrorable(self):

@@ -123,3 +123,27 @@ class TestBackendAccess(OngoingCase):
 
     def test_admin_reads_password(self):
         self.assertEqual(self.backend.read(["api_password"])[0]["api_password"], "s3cret-Pa55word")
+
+
+class TestMirrorLocations(OngoingCase):
+    def test_created_locations_outside_stock(self):
+        self.backend.action_create_mirror_locations()
+        stock = self.warehouse.lot_stock_id
+        for location in self.backend.quarantine_location_id | self.backend.locked_location_id:
+            self.assertEqual(location.usage, "internal")
+            self.assertFalse(location.parent_path.startswith(stock.parent_path))
+        self.assertEqual(len(self.backend._get_mirror_locations()), 3)
+
+    def test_location_inside_stock_rejected(self):
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf", "location_id": self.warehouse.lot_stock_id.id}
+        )
+        with self.assertRaisesRegex(ValidationError, "must lie outside"):
+            self.backend.quarantine_location_id = shelf
+
+    def test_scrap_location_rejected(self):
+        scrap = self.env["stock.location"].create(
+            {"name": "Broken", "usage": "inventory", "scrap_location": True}
+        )
+        with self.assertRaisesRegex(ValidationError, "internal location"):
+            self.backend.locked_location_id = scrap
