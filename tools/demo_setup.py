@@ -67,6 +67,7 @@ def configure(env, args):
     )
     return {
         "backend_id": backend.id,
+        "warehouse_id": warehouse.id,
         "webhook_url": backend.webhook_url,
         "webhook_token": backend.webhook_token,
         "ongoing_url": args.ongoing_url,
