@@ -109,6 +109,20 @@ class OngoingArticle(models.Model):
         )
 
     @api.model
+    def _ongoing_export_all(self, backend, batch_size=100):
+        """Queue the export of every storable product of the backend's company, in batches."""
+        products = self.env["product.product"].search(
+            [
+                ("is_storable", "=", True),
+                ("company_id", "in", [False, backend.company_id.id]),
+            ]
+        )
+        bindings = self._ongoing_ensure(products).filtered(lambda b: b.backend_id == backend)
+        bindings.write({"sync_state": "pending", "sync_next_attempt": False})
+        bindings._ongoing_enqueue_export_batch(batch_size=batch_size)
+        return bindings
+
+    @api.model
     def _ongoing_ensure(self, products):
         """Return the bindings of these storable products on every backend of their company."""
         backends = self.env["ongoing.backend"].sudo().search([])

@@ -314,6 +314,14 @@ class OngoingBackend(models.Model):
             self._ensure_job_channel()
         return self.job_channel_id.complete_name
 
+    def action_ongoing_export_articles(self):
+        """Button: send every storable product to Ongoing, for a first export or a resync."""
+        self.ensure_one()
+        bindings = self.env["ongoing.article"]._ongoing_export_all(self)
+        return self._notify(
+            _("%(count)s article(s) queued for Ongoing WMS.", count=len(bindings)), "info"
+        )
+
     def action_generate_webhook_token(self):
         self.ensure_one()
         self.sudo().webhook_token = generate_webhook_token()

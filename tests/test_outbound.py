@@ -326,3 +326,35 @@ class TestOutboundSerials(SimulatedWarehouseCase):
             [("product_id", "=", product.id), ("location_id", "=", self.warehouse.lot_stock_id.id)]
         )
         self.assertEqual(remaining.filtered(lambda q: q.quantity > 0).lot_id.name, "SSN3")
+
+
+class TestArticleBulkExport(SimulatedWarehouseCase):
+    def test_send_all_articles_in_batches(self):
+        products = (
+            self.env["product.product"]
+            .with_context(ongoing_no_article_sync=True)
+            .create(
+                [
+                    {
+                        "name": f"Artikel {number}",
+                        "default_code": f"BULK-{number}",
+                        "is_storable": True,
+                    }
+                    for number in range(25)
+                ]
+            )
+        )
+        self.assertFalse(products.ongoing_article_ids)
+
+        bindings = self.env["ongoing.article"]._ongoing_export_all(self.backend, batch_size=10)
+        jobs = self.env["queue.job"].search(
+            [("model_name", "=", "ongoing.article"), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(jobs), 3)
+        self.run_jobs()
+
+        self.assertEqual(set(bindings.mapped("sync_state")), {"synced"})
+        numbers = {
+            article["articleNumber"] for article in self.simulator.state()["159"]["articles"]
+        }
+        self.assertTrue({f"BULK-{number}" for number in range(25)} <= numbers)
