@@ -179,29 +179,32 @@ class OngoingBackend(models.Model):
         )
 
     def action_create_mirror_locations(self):
-        """Button: create the quarantine and locked locations beside the warehouse's stock."""
+        """Button: create the quarantine and locked locations.
+
+        They are internal but outside the warehouse, so neither deliveries nor the
+        warehouse's available quantities (as sales see them) include their goods.
+        """
         self.ensure_one()
-        locations = self.env["stock.location"]
-        parent = self.warehouse_id.view_location_id
+        parent = self.env.ref("stock.stock_location_locations")
+        code = self.warehouse_id.code
         values = {}
-        if not self.quarantine_location_id:
-            values["quarantine_location_id"] = locations.create(
-                {
-                    "name": _("Quarantine"),
-                    "location_id": parent.id,
-                    "usage": "internal",
-                    "company_id": self.company_id.id,
-                }
-            ).id
-        if not self.locked_location_id:
-            values["locked_location_id"] = locations.create(
-                {
-                    "name": _("Locked"),
-                    "location_id": parent.id,
-                    "usage": "internal",
-                    "company_id": self.company_id.id,
-                }
-            ).id
+        for field_name, label in (
+            ("quarantine_location_id", _("Quarantine")),
+            ("locked_location_id", _("Locked")),
+        ):
+            if not self[field_name]:
+                values[field_name] = (
+                    self.env["stock.location"]
+                    .create(
+                        {
+                            "name": f"{code} {label} (Ongoing)",
+                            "location_id": parent.id,
+                            "usage": "internal",
+                            "company_id": self.company_id.id,
+                        }
+                    )
+                    .id
+                )
         self.write(values)
         return True
 

@@ -133,6 +133,9 @@ class TestMirrorLocations(OngoingCase):
             self.assertEqual(location.usage, "internal")
             self.assertFalse(location.parent_path.startswith(stock.parent_path))
         self.assertEqual(len(self.backend._get_mirror_locations()), 3)
+        self.assertFalse(
+            (self.backend.quarantine_location_id | self.backend.locked_location_id).warehouse_id
+        )
 
     def test_location_inside_stock_rejected(self):
         shelf = self.env["stock.location"].create(

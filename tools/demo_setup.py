@@ -65,6 +65,7 @@ def configure(env, args):
             "api_password": ongoing_password,
         }
     )
+    backend.action_create_mirror_locations()
     return {
         "backend_id": backend.id,
         "warehouse_id": warehouse.id,
