@@ -1,0 +1,238 @@
+"""Benchmark: 5,000 Ongoing webhooks sent over HTTP to a real Odoo server.
+
+Creates the database ``ongoing_fortnox_bench_http`` (a Swedish company with the
+addon and an Ongoing backend pointed at a simulator), starts Odoo with 2
+workers and the queue_job runner paused, and sends the webhooks from this
+process with concurrent connections. It prints accepted events per second and
+the p50/p99 latency, checks that every event is stored once (a tenth of them is
+sent twice), then resumes the job runner and prints how long it takes until
+every event is handled.
+
+    .venv/bin/python bench/webhook_load.py [--events 5000] [--concurrency 8]
+"""
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from queue import Empty, Queue
+
+import psycopg2
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT
+
+sys.path.insert(0, str(ROOT))
+
+from simulators.base import SimulatorServer
+from simulators.ongoing import OngoingSimulator
+
+DB = "ongoing_fortnox_bench_http"
+DUPLICATE_EVERY = 10
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare_database(config, python, simulator_url):
+    """Create the bench database with a backend on the simulator; return (backend id, token)."""
+    subprocess.run([python, str(ROOT / "tools" / "create_db.py"), config, DB], check=True)
+    script = f"""
+import odoo
+odoo.tools.config.parse_config(["-c", {config!r}, "--log-level=warn"])
+registry = odoo.modules.registry.Registry({DB!r})
+with registry.cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {{}})
+    env.ref("product.product_category_all").write(
+        {{"property_valuation": "real_time", "property_cost_method": "average"}}
+    )
+    warehouse = env["stock.warehouse"].search([], limit=1)
+    backend = env["ongoing.backend"].create({{
+        "name": "Bench", "warehouse_id": warehouse.id, "base_url": {simulator_url!r},
+        "goods_owner_id": 159, "api_user": "bench", "api_password": "bench-password",
+    }})
+    env.ref("queue_job.channel_root").write({{"capacity": 4, "paused": True}})
+    print(backend.id, backend.webhook_token)
+"""
+    output = subprocess.run(
+        [python, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    backend_id, token = output.strip().splitlines()[-1].split()
+    return int(backend_id), token
+
+
+def send_all(url, token, events, concurrency):
+    """Send the events from ``concurrency`` threads; return (latencies, statuses, seconds)."""
+    work = Queue()
+    for event in events:
+        work.put(event)
+    latencies, statuses = [], []
+    lock = threading.Lock()
+
+    def worker():
+        session = requests.Session()
+        headers = {"Content-Type": "application/json", "X-Auth-Token": token}
+        while True:
+            try:
+                event = work.get_nowait()
+            except Empty:
+                return
+            body = json.dumps(event)
+            started = time.perf_counter()
+            response = session.post(url, data=body, headers=headers, timeout=30)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, statuses, time.perf_counter() - started
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def start_odoo(python, config, log):
+    """Start Odoo with 2 workers and the job runner; return (process, base URL)."""
+    odoo_src = (ROOT / ".build" / "odoo-src-path").read_text().strip()
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            python,
+            f"{odoo_src}/odoo-bin",
+            "-c",
+            config,
+            "-d",
+            DB,
+            f"--db-filter=^{DB}$",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(port),
+            "--workers",
+            "2",
+            "--max-cron-threads",
+            "0",
+            "--load",
+            "base,web,queue_job",
+            "--logfile",
+            str(log),
+        ],
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/web/health", timeout=2).status_code == 200:
+                return process, base
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGTERM)
+    sys.exit(f"bench: Odoo did not start; see {log}")
+
+
+def make_events(count):
+    return [
+        {
+            "webhookEventId": f"bench-{number}",
+            "timestamp": "2026-12-04T10:00:00.000Z",
+            "goodsOwnerId": 159,
+            "orderId": 900000 + number,
+            "orderNumber": f"BENCH/{number:05d}",
+            "orderStatus": {"number": 400},
+        }
+        for number in range(count)
+    ]
+
+
+def report_ingestion(cr, unique, events, latencies, statuses, seconds):
+    cr.execute("SELECT count(*), count(DISTINCT event_id) FROM ongoing_webhook_event")
+    stored, distinct = cr.fetchone()
+    cr.execute("SELECT count(*) FROM queue_job WHERE state = 'pending'")
+    (pending_jobs,) = cr.fetchone()
+    repeated = len(events) - len(unique)
+    print(f"requests sent            {len(events)} ({len(unique)} events, {repeated} repeated)")
+    print(f"HTTP 200                 {statuses.count(200)}")
+    print(f"accepted per second      {len(events) / seconds:.0f}")
+    print(f"latency p50              {statistics.median(latencies) * 1000:.1f} ms")
+    print(f"latency p99              {percentile(latencies, 0.99) * 1000:.1f} ms")
+    print(f"events stored            {stored} ({distinct} distinct, lost {len(unique) - distinct})")
+    print(f"jobs queued              {pending_jobs}")
+
+
+def measure_processing(cr, unique_count, timeout=1800):
+    """Resume the job runner and wait until no event is queued; print the time it took."""
+    started = time.monotonic()
+    cr.execute("UPDATE queue_job_channel SET paused = false")
+    cr.execute("SELECT pg_notify('queue_job', 'reload')")
+    while time.monotonic() - started < timeout:
+        cr.execute("SELECT count(*) FROM ongoing_webhook_event WHERE state = 'queued'")
+        if not cr.fetchone()[0]:
+            break
+        time.sleep(1)
+    seconds = time.monotonic() - started
+    cr.execute("SELECT state, count(*) FROM ongoing_webhook_event GROUP BY state")
+    states = dict(cr.fetchall())
+    rate = unique_count / seconds
+    print(f"processed by the runner  {seconds:.1f} s ({rate:.0f} events/s), event states {states}")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--config", default=str(ROOT / ".build" / "odoo.conf"))
+    parser.add_argument("--venv", default=os.environ.get("VENV", str(ROOT / ".venv")))
+    args = parser.parse_args()
+    python = str(Path(args.venv) / "bin" / "python")
+
+    simulator = OngoingSimulator("bench", "bench-password", (159,))
+    sim_server = SimulatorServer(simulator).start()
+    backend_id, token = prepare_database(args.config, python, simulator.api_url(sim_server.url))
+    odoo, base = start_odoo(python, args.config, ROOT / ".build" / "bench-webhook-odoo.log")
+    try:
+        unique = make_events(args.events)
+        events = unique + unique[::DUPLICATE_EVERY]
+        url = f"{base}/ongoing/webhook/{backend_id}"
+        latencies, statuses, seconds = send_all(url, token, events, args.concurrency)
+
+        connection = psycopg2.connect(
+            dbname=DB, host=os.environ.get("PGHOST", "127.0.0.1"), user="odoo"
+        )
+        connection.autocommit = True
+        with connection.cursor() as cr:
+            report_ingestion(cr, unique, events, latencies, statuses, seconds)
+            measure_processing(cr, len(unique))
+        connection.close()
+    finally:
+        os.killpg(odoo.pid, signal.SIGTERM)
+        odoo.wait(timeout=60)
+        sim_server.stop()
+
+
+if __name__ == "__main__":
+    main()
