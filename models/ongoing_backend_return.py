@@ -50,6 +50,8 @@ class OngoingBackend(models.Model):
         """Return the location that goods returned with ``cause`` (a return cause) land in."""
         self.ensure_one()
         if cause and cause.damaged:
+            # NOTE: Ongoing writes off goods returned with a remove cause by an inventory
+            # adjustment right away; that adjustment must then be booked from this location.
             if not self.quarantine_location_id:
                 raise UserError(
                     _(

@@ -1,4 +1,5 @@
 import json
+from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
 
@@ -243,6 +244,19 @@ class TestUnannouncedReturns(ReturnsMixin, SimulatedWarehouseCase):
         self.assertFalse(self.delivery.ongoing_order_id.import_error)
         self.assertEqual(self.remote_line(self.delivery)["reportedReturnedNumberOfItems"], 1)
 
+    def test_return_allows_credit_note(self):
+        self.product.invoice_policy = "delivery"
+        invoice = self.sale._create_invoices()
+        invoice.action_post()
+        self.simulator.register_return(self.delivery.name, {"1": 2}, cause="REGRET")
+        self.poll()
+
+        self.assertEqual(self.sale.order_line.qty_to_invoice, -2)
+        credit_note = self.sale._create_invoices(final=True)
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.invoice_line_ids.quantity, 2)
+        self.assertEqual(credit_note.invoice_line_ids.product_id, self.product)
+
     def test_second_poll_books_nothing_more(self):
         self.simulator.register_return(self.delivery.name, {"1": 1}, cause="DAMAGED")
         self.poll()
@@ -272,6 +286,30 @@ class TestUnannouncedReturns(ReturnsMixin, SimulatedWarehouseCase):
         self.assertEqual(len(self.returns_of(self.sale)), 1)
         self.assertEqual(self.sale.order_line.qty_delivered, 4)
         self.assertEqual(self.remote_line(self.delivery)["reportedReturnedNumberOfItems"], 1)
+
+    def test_booking_failing_half_way_leaves_nothing(self):
+        self.simulator.register_return(self.delivery.name, {"1": 1}, cause="REGRET")
+        order_model = type(self.env["ongoing.order"])
+        validate = order_model._ongoing_validate
+
+        def validate_deliveries_only(order, picking):
+            if picking.picking_type_code == "incoming":
+                raise UserError("Validation failed half way.")
+            return validate(order, picking)
+
+        with patch.object(order_model, "_ongoing_validate", validate_deliveries_only):
+            self.poll()
+
+        binding = self.delivery.ongoing_order_id
+        self.assertFalse(self.returns_of(self.sale))
+        self.assertEqual(binding.line_ids.returned_booked_qty, 0)
+        self.assertIn("Validation failed half way.", binding.import_error)
+
+        self.poll()
+
+        self.assertEqual(len(self.returns_of(self.sale)), 1)
+        self.assertEqual(binding.line_ids.returned_booked_qty, 1)
+        self.assertFalse(binding.import_error)
 
     def test_sellable_return_booked_into_returns_location(self):
         shelf = self.env["stock.location"].create(
