@@ -37,7 +37,7 @@ class ReturnedItems:
         preferred = [
             entry for entry in self.items if (entry[0].serial or entry[0].batch) in lot_names
         ]
-        others = [entry for entry in self.items if entry not in preferred]
+        others = [entry for entry in self.items if all(entry is not p for p in preferred)]
         taken = []
         for entry in preferred + others:
             if float_compare(quantity, 0, precision_rounding=self.rounding) <= 0:
