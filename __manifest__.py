@@ -28,6 +28,7 @@
         "views/stock_picking_views.xml",
         "views/ongoing_inventory_adjustment_views.xml",
         "views/ongoing_manual_validation_views.xml",
+        "views/ongoing_return_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

@@ -167,7 +167,7 @@ def make_events(count):
     ]
 
 
-def report_ingestion(cr, unique, events, latencies, statuses, seconds):
+def report_ingestion(cr, unique, events, *, latencies, statuses, seconds):
     cr.execute("SELECT count(*), count(DISTINCT event_id) FROM ongoing_webhook_event")
     stored, distinct = cr.fetchone()
     cr.execute("SELECT count(*) FROM queue_job WHERE state = 'pending'")
@@ -225,7 +225,9 @@ def main():
         )
         connection.autocommit = True
         with connection.cursor() as cr:
-            report_ingestion(cr, unique, events, latencies, statuses, seconds)
+            report_ingestion(
+                cr, unique, events, latencies=latencies, statuses=statuses, seconds=seconds
+            )
             measure_processing(cr, len(unique))
         connection.close()
     finally:

@@ -29,6 +29,9 @@ class OngoingWebhookController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        # Routes with auth="none" default to a read-only cursor in Odoo 18, so every
+        # event would first fail to be stored and be replayed read-write.
+        readonly=False,
     )
     def receive(self, backend_id, **_params):
         """Store an Ongoing webhook, queue its handling and respond at once.

@@ -5,9 +5,12 @@ from . import ongoing_backend
 from . import ongoing_backend_sync
 from . import ongoing_backend_outbound
 from . import ongoing_backend_inventory
+from . import ongoing_backend_return
 from . import ongoing_article
 from . import ongoing_order
 from . import ongoing_order_outbound
+from . import ongoing_order_return
+from . import ongoing_return_cause
 from . import ongoing_webhook_event
 from . import ongoing_inventory_adjustment
 from . import delivery_carrier
@@ -15,4 +18,5 @@ from . import product
 from . import res_config_settings
 from . import stock_move
 from . import stock_picking
+from . import stock_picking_return
 from . import stock_warehouse

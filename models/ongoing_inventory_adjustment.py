@@ -131,7 +131,7 @@ class OngoingInventoryAdjustment(models.Model):
             return
 
         backend = self.backend_id
-        stock = backend.warehouse_id.lot_stock_id
+        stock = self._ongoing_location()
         loss = product.with_company(backend.company_id).property_stock_inventory
         inbound = self.quantity > 0
         label = self.cause or self.comment or _("adjustment")
@@ -156,6 +156,28 @@ class OngoingInventoryAdjustment(models.Model):
         self.write(
             {"state": "booked", "product_id": product.id, "move_id": move.id, "message": False}
         )
+
+    def _ongoing_location(self):
+        """Return the Odoo location the adjustment changes.
+
+        Ongoing writes off an item returned with a "remove" cause right after the
+        return, with that cause on the adjustment; the return booked the item into
+        the cause's returns location (quarantine for damaged goods), so the write-off
+        is booked from there.
+        """
+        backend = self.backend_id
+        if self.cause and self.quantity < 0:
+            cause = self.env["ongoing.return.cause"].search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("code", "=", self.cause),
+                    ("remove_in_ongoing", "=", True),
+                ],
+                limit=1,
+            )
+            if cause:
+                return backend._ongoing_return_location(cause)
+        return backend.warehouse_id.lot_stock_id
 
     def action_book_again(self):
         """Button: book adjustments that failed, for example once the product exists."""

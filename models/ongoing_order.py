@@ -98,6 +98,15 @@ class OngoingOrder(models.Model):
             }
         )
 
+    def action_ongoing_refresh(self):
+        """Button: read the documents' state from Ongoing now (in the background)."""
+        self.check_access("write")
+        for order in self.filtered("remote_id"):
+            order.backend_id._ongoing_schedule_sync(
+                order.order_type, remote_id=order.remote_id, remote_number=order.name
+            )
+        return True
+
     def _ongoing_report_problem(self, message):
         """Keep a booking problem on the document and tell the people on its transfers."""
         self.ensure_one()

@@ -84,24 +84,30 @@ class OngoingOrder(models.Model):
             quantities[line] = quantities.get(line, 0.0) + move.product_qty
         return quantities
 
-    def _ongoing_book_moves(self, picking, to_book):
+    def _ongoing_book_moves(self, picking, to_book, line_of=None):
         """Set the quantities Ongoing handled on the picking's moves, per line.
 
         ``to_book`` maps each line to (quantity, [(quantity, lot name), ...]). A line's
-        quantity goes to its moves in order, the last one taking any excess. Returns
-        {line: quantity set on the picking}.
+        quantity goes to its moves in order, the last one taking any excess.
+        ``line_of(move)`` gives the line a move belongs to, by default its
+        ``ongoing_line_id``. Returns {line: quantity set on the picking}.
         """
+        if line_of is None:
+
+            def line_of(move):
+                return move.ongoing_line_id
+
         booked = {}
         moves = picking.move_ids.filtered(lambda move: move.state not in ("done", "cancel"))
         remaining = {line: quantity for line, (quantity, _items) in to_book.items()}
         items_left = {line: list(items) for line, (_quantity, items) in to_book.items()}
         for move in moves:
-            line = move.ongoing_line_id
+            line = line_of(move)
             if line not in remaining:
                 move._ongoing_set_done_quantity(0.0)
                 continue
             rounding = move.product_id.uom_id.rounding
-            is_last = move == moves.filtered(lambda m, line=line: m.ongoing_line_id == line)[-1:]
+            is_last = move == moves.filtered(lambda m, line=line: line_of(m) == line)[-1:]
             quantity = remaining[line] if is_last else min(remaining[line], move.product_qty)
             items = self._ongoing_take_items(items_left[line], quantity, rounding)
             move._ongoing_set_done_quantity(quantity, items)
@@ -307,6 +313,7 @@ class OngoingOrder(models.Model):
         shipped = self._ongoing_store_shipping(order)
         if shipped:
             summary.append(shipped)
+        summary.extend(self._ongoing_apply_returned(order, problems))
         if order.status.number == ORDER_STATUS_CANCELLED and self._ongoing_open_pickings():
             problems.append(
                 _(
@@ -325,6 +332,14 @@ class OngoingOrder(models.Model):
         if any(line._ongoing_needs_acknowledge() for line in self.line_ids):
             self._ongoing_schedule_acknowledge()
         return "\n".join(summary) or _("Nothing new for %(order)s.", order=self.name)
+
+    def _ongoing_apply_returned(self, order, problems):
+        """Book the items Ongoing reports as returned on the order; return summary lines.
+
+        Problems are appended to ``problems``. This implementation books nothing,
+        and ``ongoing_order_return`` overrides it.
+        """
+        return []
 
     def _ongoing_read_outbound_lines(self, order):
         """Store Ongoing's line figures; return what is left to book, and the problems seen."""
@@ -444,7 +459,10 @@ class OngoingOrder(models.Model):
                 else False,
             }
         )
-        done = self.picking_ids.filtered(lambda picking: picking.state == "done")
+        # Customer returns booked on the order are done transfers too, but were not shipped.
+        done = self.picking_ids.filtered(
+            lambda picking: picking.state == "done" and picking.picking_type_code == "outgoing"
+        )
         for picking in done.filtered(lambda picking: not picking.carrier_tracking_ref):
             picking.carrier_tracking_ref = tracking
         latest = done[-1:] or self.picking_ids[-1:]

@@ -119,3 +119,10 @@ class StockMove(models.Model):
             limit=1,
         )
         return quant.location_id or self.location_id
+
+    def _ongoing_product_quantity(self):
+        """Return the move's quantity in the product's unit: done if done, else the demand."""
+        self.ensure_one()
+        if self.state != "done":
+            return self.product_qty
+        return self.product_uom._compute_quantity(self.quantity, self.product_id.uom_id)

@@ -15,10 +15,11 @@ from demo_steps import (
     Demo,
     DemoError,
     adjustments,
+    returns,
     sales,
 )
 
-STEPS = [sales, adjustments]
+STEPS = [sales, returns, adjustments]
 
 
 def main():
