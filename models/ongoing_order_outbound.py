@@ -144,13 +144,56 @@ class OngoingOrder(models.Model):
 
     @staticmethod
     def _ongoing_new_items(line, items):
-        """Return the article items not booked yet, as (quantity, lot name) pairs."""
+        """Return the article items of the line that Odoo has not booked yet."""
         booked_ids = set(json.loads(line.booked_item_keys or "[]"))
         return [
-            (item, (item.quantity, item.serial or item.batch))
-            for item in items
-            if item.item_id is None or str(item.item_id) not in booked_ids
+            item for item in items if item.item_id is None or str(item.item_id) not in booked_ids
         ]
+
+    @staticmethod
+    def _ongoing_lot_pairs(items):
+        """Return article items as the (quantity, lot name) pairs that moves are booked with."""
+        return [(item.quantity, item.serial or item.batch) for item in items]
+
+    def _ongoing_claim_new_items(self, to_book, problems):
+        """Keep, per line, only the article items not booked yet, and remember them as booked.
+
+        ``to_book`` maps each line to (quantity, article items). A tracked product
+        without new items cannot be booked: it is dropped with a problem. Returns
+        the remaining {line: (quantity, new article items)}.
+        """
+        claimed = {}
+        for line, (quantity, items) in to_book.items():
+            new_items = self._ongoing_new_items(line, items)
+            if line.product_id.tracking != "none" and not new_items:
+                problems.append(
+                    _(
+                        "Ongoing gave no lot or serial numbers for %(product)s; it was not booked.",
+                        product=line.product_id.display_name,
+                    )
+                )
+                continue
+            claimed[line] = (quantity, new_items)
+            line.sudo().booked_item_keys = json.dumps(
+                sorted(
+                    set(json.loads(line.booked_item_keys or "[]"))
+                    | {str(item.item_id) for item in new_items if item.item_id is not None}
+                )
+            )
+        return claimed
+
+    def _ongoing_finish_booking(self, problems):
+        """Show the booking problems on the document (or clear the old ones) and queue the
+        acknowledgement of what was booked."""
+        if problems:
+            message = "\n".join(problems)
+            if message != self.import_error:
+                self._ongoing_report_problem(message)
+        elif self.import_error:
+            self.write({"import_error": False, "import_error_date": False})
+
+        if any(line._ongoing_needs_acknowledge() for line in self.line_ids):
+            self._ongoing_schedule_acknowledge()
 
     def _ongoing_cancel_in_wms(self):
         """Cancel the document in Ongoing; accept a document Ongoing had already cancelled."""
@@ -315,15 +358,7 @@ class OngoingOrder(models.Model):
                     order=self.name,
                 )
             )
-        if problems:
-            message = "\n".join(problems)
-            if message != self.import_error:
-                self._ongoing_report_problem(message)
-        elif self.import_error:
-            self.write({"import_error": False, "import_error_date": False})
-
-        if any(line._ongoing_needs_acknowledge() for line in self.line_ids):
-            self._ongoing_schedule_acknowledge()
+        self._ongoing_finish_booking(problems)
         return "\n".join(summary) or _("Nothing new for %(order)s.", order=self.name)
 
     def _ongoing_read_outbound_lines(self, order):
@@ -379,24 +414,10 @@ class OngoingOrder(models.Model):
             )
             return ""
 
-        for line, (quantity, items) in list(to_book.items()):
-            new_items = self._ongoing_new_items(line, items)
-            if line.product_id.tracking != "none" and not new_items:
-                problems.append(
-                    _(
-                        "Ongoing gave no lot or serial numbers for %(product)s; it was not booked.",
-                        product=line.product_id.display_name,
-                    )
-                )
-                del to_book[line]
-                continue
-            to_book[line] = (quantity, [pair for _item, pair in new_items])
-            line.sudo().booked_item_keys = json.dumps(
-                sorted(
-                    set(json.loads(line.booked_item_keys or "[]"))
-                    | {str(item.item_id) for item, _pair in new_items if item.item_id is not None}
-                )
-            )
+        to_book = {
+            line: (quantity, self._ongoing_lot_pairs(items))
+            for line, (quantity, items) in self._ongoing_claim_new_items(to_book, problems).items()
+        }
         if not to_book:
             return ""
 
