@@ -124,14 +124,24 @@ class OngoingOrder(models.Model):
                 quantity = 0
         return taken
 
-    def _ongoing_validate(self, picking):
-        """Validate a picking Ongoing has handled; what is left goes to a backorder."""
-        result = picking.with_context(
-            ongoing_booking=True,
-            skip_backorder=True,
-            skip_sms=True,
-            cancel_backorder=False,
-        ).button_validate()
+    def _ongoing_validate(self, picking, done_time=None):
+        """Validate a picking Ongoing has handled; what is left goes to a backorder.
+
+        With ``done_time`` (naive UTC), the moves, the valuation layers and the
+        journal entries are dated when the warehouse handled the goods rather than
+        when Odoo books them, and incoming goods bought in another currency are
+        converted at that day's rate.
+        """
+        context = {
+            "ongoing_booking": True,
+            "skip_backorder": True,
+            "skip_sms": True,
+            "cancel_backorder": False,
+        }
+        if done_time:
+            context["ongoing_done_time"] = done_time
+            context["force_period_date"] = fields.Date.context_today(picking, done_time)
+        result = picking.with_context(**context).button_validate()
         if result is not True and isinstance(result, dict) and result.get("res_model"):
             raise UserError(
                 _(

@@ -22,6 +22,11 @@ class StockMove(models.Model):
         return moves
 
     def write(self, vals):
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time and vals.get("state") == "done" and "date" in vals:
+            # Stock values the moves right after marking them done, so the date
+            # must be the warehouse's before the valuation reads it.
+            vals = dict(vals, date=done_time)
         result = super().write(vals)
         if "product_uom_qty" in vals or "product_id" in vals:
             self.picking_id._ongoing_resend_if_changed()
@@ -36,6 +41,33 @@ class StockMove(models.Model):
         result = super()._action_assign(force_qty=force_qty)
         self.picking_id._ongoing_schedule_if_ready()
         return result
+
+    def _action_done(self, cancel_backorder=False):
+        done_time = self.env.context.get("ongoing_done_time")
+        if not done_time:
+            return super()._action_done(cancel_backorder=cancel_backorder)
+
+        layers_before = self.stock_valuation_layer_ids
+        moves = super()._action_done(cancel_backorder=cancel_backorder)
+        layers = (moves | self).exists().stock_valuation_layer_ids - layers_before
+        if layers:
+            # Valuation layers carry their date in create_date, which the ORM never
+            # lets a caller set. Stock reports and FIFO order layers by it.
+            self.env.cr.execute(
+                "UPDATE stock_valuation_layer SET create_date = %s WHERE id IN %s",
+                [done_time, tuple(layers.ids)],
+            )
+            layers.invalidate_recordset(["create_date"])
+        return moves
+
+    def _get_currency_convert_date(self):
+        convert_date = super()._get_currency_convert_date()
+        booking_date = self.env.context.get("force_period_date")
+        if self.env.context.get("ongoing_done_time") and booking_date and convert_date == self.date:
+            # Odoo takes the UTC day of the move's time. The journal entry is dated
+            # with the local day, so the rate must be that day's too.
+            return booking_date
+        return convert_date
 
     def _prepare_move_split_vals(self, qty):
         values = super()._prepare_move_split_vals(qty)
@@ -119,3 +151,14 @@ class StockMove(models.Model):
             limit=1,
         )
         return quant.location_id or self.location_id
+
+
+class StockMoveLine(models.Model):
+    _inherit = "stock.move.line"
+
+    def _action_done(self):
+        result = super()._action_done()
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time:
+            self.exists().write({"date": done_time})
+        return result

@@ -59,6 +59,13 @@ class StockPicking(models.Model):
             .search([("warehouse_id", "=", warehouse.id)], limit=1)
         )
 
+    def _action_done(self):
+        result = super()._action_done()
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time:
+            self.filtered(lambda picking: picking.state == "done").write({"date_done": done_time})
+        return result
+
     def _create_backorder_picking(self):
         backorder = super()._create_backorder_picking()
         if self.ongoing_order_id:
