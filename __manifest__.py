@@ -26,6 +26,7 @@
         "views/ongoing_webhook_event_views.xml",
         "views/product_views.xml",
         "views/stock_picking_views.xml",
+        "views/purchase_order_views.xml",
         "views/ongoing_manual_validation_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

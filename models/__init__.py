@@ -4,12 +4,15 @@ from . import ongoing_binding_mixin
 from . import ongoing_backend
 from . import ongoing_backend_sync
 from . import ongoing_backend_outbound
+from . import ongoing_backend_purchase
 from . import ongoing_article
 from . import ongoing_order
 from . import ongoing_order_outbound
+from . import ongoing_order_purchase
 from . import ongoing_webhook_event
 from . import delivery_carrier
 from . import product
+from . import purchase_order
 from . import res_config_settings
 from . import stock_move
 from . import stock_picking

@@ -30,10 +30,15 @@ class StockMove(models.Model):
         result = super().write(vals)
         if "product_uom_qty" in vals or "product_id" in vals:
             self.picking_id._ongoing_resend_if_changed()
+        elif "date" in vals or "date_deadline" in vals:
+            # The expected date matters to the warehouse receiving goods, not to one picking.
+            self.picking_id._ongoing_resend_if_changed(document_types=("purchase",))
         return result
 
     def _action_confirm(self, merge=True, merge_into=False):
         moves = super()._action_confirm(merge=merge, merge_into=merge_into)
+        # A move created on a transfer already sent (a line added to the order) is a change.
+        moves.picking_id._ongoing_resend_if_changed()
         moves.picking_id._ongoing_schedule_if_ready()
         return moves
 
