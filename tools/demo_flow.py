@@ -14,10 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from demo_steps import (
     Demo,
     DemoError,
+    purchases,
     sales,
 )
 
-STEPS = [sales]
+STEPS = [purchases, sales]
 
 
 def main():
