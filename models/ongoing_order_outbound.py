@@ -1,5 +1,6 @@
 import json
 import logging
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -140,7 +141,7 @@ class OngoingOrder(models.Model):
         }
         if done_time:
             context["ongoing_done_time"] = done_time
-            context["force_period_date"] = fields.Date.context_today(picking, done_time)
+            context["force_period_date"] = self._ongoing_booking_date(picking, done_time)
         result = picking.with_context(**context).button_validate()
         if result is not True and isinstance(result, dict) and result.get("res_model"):
             raise UserError(
@@ -151,6 +152,28 @@ class OngoingOrder(models.Model):
                     picking=picking.display_name,
                 )
             )
+
+    def _ongoing_booking_date(self, picking, done_time):
+        """Return the date of the journal entries for goods the warehouse handled at ``done_time``.
+
+        It is the local day of ``done_time`` unless that day lies in a locked accounting
+        period: the entries then go on the first open day, and the transfer says so.
+        """
+        booking_date = fields.Date.context_today(picking, done_time)
+        lock_date = picking.company_id._get_user_fiscal_lock_date(self.env["account.journal"])
+        if lock_date and booking_date <= lock_date:
+            open_date = lock_date + timedelta(days=1)
+            picking.message_post(
+                body=_(
+                    "The warehouse handled the goods on %(day)s, in a locked accounting period, "
+                    "so the journal entries are dated %(date)s.",
+                    day=booking_date,
+                    date=open_date,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            booking_date = open_date
+        return booking_date
 
     @staticmethod
     def _ongoing_new_items(line, items):

@@ -67,11 +67,11 @@ class StockMove(models.Model):
 
     def _get_currency_convert_date(self):
         convert_date = super()._get_currency_convert_date()
-        booking_date = self.env.context.get("force_period_date")
-        if self.env.context.get("ongoing_done_time") and booking_date and convert_date == self.date:
-            # Odoo takes the UTC day of the move's time. The journal entry is dated
-            # with the local day, so the rate must be that day's too.
-            return booking_date
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time and convert_date == self.date:
+            # Odoo takes the UTC day of the move's time, but the warehouse's day is the
+            # local one, which also dates the journal entry.
+            return fields.Date.context_today(self, done_time)
         return convert_date
 
     def _prepare_move_split_vals(self, qty):

@@ -122,6 +122,22 @@ class TestPurchaseValuation(SimulatedWarehouseCase):
         self.assertEqual(self.product.standard_price, 141.91)
         self.assertEqual(self.product.value_svl, 1419.10)
 
+    def test_locked_received_day_books_next_open_day(self):
+        self.company.fiscalyear_lock_date = days_ago(2)
+        order = self.purchase(quantity=10, price=12.34)
+        receipt = order.picking_ids
+
+        self.receive(order, 10, days=3)
+
+        layer = receipt.move_ids.stock_valuation_layer_ids
+        self.assertEqual(layer.value, 1419.10)
+        self.assertEqual(layer.create_date.date(), days_ago(3))
+        self.assertEqual(layer.account_move_id.date, days_ago(1))
+        self.assertEqual(layer.account_move_id.state, "posted")
+        self.assertTrue(
+            any("locked accounting period" in body for body in receipt.message_ids.mapped("body"))
+        )
+
     def test_higher_bill_revalues_stock_and_cost(self):
         order = self.purchase(quantity=10, price=12.34)
         self.receive(order, 10, days=3)
