@@ -157,7 +157,7 @@ class OngoingOrder(models.Model):
         """Return the date of the journal entries for goods the warehouse handled at ``done_time``.
 
         It is the local day of ``done_time`` unless that day lies in a locked accounting
-        period: the entries then go on the first open day, and the transfer says so.
+        period. The entries then go on the first open day, with a note on the transfer.
         """
         booking_date = fields.Date.context_today(picking, done_time)
         lock_date = picking.company_id._get_user_fiscal_lock_date(self.env["account.journal"])
@@ -216,7 +216,7 @@ class OngoingOrder(models.Model):
         return claimed
 
     def _ongoing_finish_booking(self, problems):
-        """Show the booking problems on the document (or clear the old ones) and queue the
+        """Show the booking problems on the document, or clear old ones, and queue the
         acknowledgement of what was booked."""
         if problems:
             message = "\n".join(problems)
