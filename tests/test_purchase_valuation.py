@@ -122,6 +122,21 @@ class TestPurchaseValuation(SimulatedWarehouseCase):
         self.assertEqual(self.product.standard_price, 141.91)
         self.assertEqual(self.product.value_svl, 1419.10)
 
+    def test_receipt_yesterday_valued_at_yesterday_rate(self):
+        order = self.purchase(quantity=10, price=12.34)
+        receipt = order.picking_ids
+
+        self.receive(order, 10, days=1)
+
+        layer = receipt.move_ids.stock_valuation_layer_ids
+        # 10 x 12.34 EUR at 11.60, yesterday's rate: 1431.44, not 1456.12 at today's 11.80.
+        self.assertEqual(layer.value, 1431.44)
+        self.assertEqual(layer.create_date.date(), days_ago(1))
+        self.assertEqual(layer.account_move_id.date, days_ago(1))
+        self.assertEqual(self.account_total(layer.account_move_id, "1410", "debit"), 1431.44)
+        self.assertEqual(self.account_total(layer.account_move_id, "4960", "credit"), 1431.44)
+        self.assertEqual(self.product.standard_price, 143.14)
+
     def test_locked_received_day_books_next_open_day(self):
         self.company.fiscalyear_lock_date = days_ago(2)
         order = self.purchase(quantity=10, price=12.34)
