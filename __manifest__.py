@@ -27,6 +27,7 @@
         "views/product_views.xml",
         "views/stock_picking_views.xml",
         "views/ongoing_inventory_adjustment_views.xml",
+        "views/purchase_order_views.xml",
         "views/ongoing_manual_validation_views.xml",
         "views/ongoing_return_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,5 +1,6 @@
 import json
 import logging
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -130,14 +131,24 @@ class OngoingOrder(models.Model):
                 quantity = 0
         return taken
 
-    def _ongoing_validate(self, picking):
-        """Validate a picking Ongoing has handled; what is left goes to a backorder."""
-        result = picking.with_context(
-            ongoing_booking=True,
-            skip_backorder=True,
-            skip_sms=True,
-            cancel_backorder=False,
-        ).button_validate()
+    def _ongoing_validate(self, picking, done_time=None):
+        """Validate a picking Ongoing has handled; what is left goes to a backorder.
+
+        With ``done_time`` (naive UTC), the moves, the valuation layers and the
+        journal entries are dated when the warehouse handled the goods rather than
+        when Odoo books them, and incoming goods bought in another currency are
+        converted at that day's rate.
+        """
+        context = {
+            "ongoing_booking": True,
+            "skip_backorder": True,
+            "skip_sms": True,
+            "cancel_backorder": False,
+        }
+        if done_time:
+            context["ongoing_done_time"] = done_time
+            context["force_period_date"] = self._ongoing_booking_date(picking, done_time)
+        result = picking.with_context(**context).button_validate()
         if result is not True and isinstance(result, dict) and result.get("res_model"):
             raise UserError(
                 _(
@@ -148,15 +159,80 @@ class OngoingOrder(models.Model):
                 )
             )
 
+    def _ongoing_booking_date(self, picking, done_time):
+        """Return the date of the journal entries for goods the warehouse handled at ``done_time``.
+
+        It is the local day of ``done_time`` unless that day lies in a locked accounting
+        period. The entries then go on the first open day, with a note on the transfer.
+        """
+        booking_date = fields.Date.context_today(picking, done_time)
+        lock_date = picking.company_id._get_user_fiscal_lock_date(self.env["account.journal"])
+        if lock_date and booking_date <= lock_date:
+            open_date = lock_date + timedelta(days=1)
+            picking.message_post(
+                body=_(
+                    "The warehouse handled the goods on %(day)s, in a locked accounting period, "
+                    "so the journal entries are dated %(date)s.",
+                    day=booking_date,
+                    date=open_date,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            booking_date = open_date
+        return booking_date
+
     @staticmethod
     def _ongoing_new_items(line, items):
-        """Return the article items not booked yet, as (quantity, lot name) pairs."""
+        """Return the article items of the line that Odoo has not booked yet."""
         booked_ids = set(json.loads(line.booked_item_keys or "[]"))
         return [
-            (item, (item.quantity, item.serial or item.batch))
-            for item in items
-            if item.item_id is None or str(item.item_id) not in booked_ids
+            item for item in items if item.item_id is None or str(item.item_id) not in booked_ids
         ]
+
+    @staticmethod
+    def _ongoing_lot_pairs(items):
+        """Return article items as the (quantity, lot name) pairs that moves are booked with."""
+        return [(item.quantity, item.serial or item.batch) for item in items]
+
+    def _ongoing_claim_new_items(self, to_book, problems):
+        """Keep, per line, only the article items not booked yet, and remember them as booked.
+
+        ``to_book`` maps each line to (quantity, article items). A tracked product
+        without new items cannot be booked: it is dropped with a problem. Returns
+        the remaining {line: (quantity, new article items)}.
+        """
+        claimed = {}
+        for line, (quantity, items) in to_book.items():
+            new_items = self._ongoing_new_items(line, items)
+            if line.product_id.tracking != "none" and not new_items:
+                problems.append(
+                    _(
+                        "Ongoing gave no lot or serial numbers for %(product)s; it was not booked.",
+                        product=line.product_id.display_name,
+                    )
+                )
+                continue
+            claimed[line] = (quantity, new_items)
+            line.sudo().booked_item_keys = json.dumps(
+                sorted(
+                    set(json.loads(line.booked_item_keys or "[]"))
+                    | {str(item.item_id) for item in new_items if item.item_id is not None}
+                )
+            )
+        return claimed
+
+    def _ongoing_finish_booking(self, problems):
+        """Show the booking problems on the document, or clear old ones, and queue the
+        acknowledgement of what was booked."""
+        if problems:
+            message = "\n".join(problems)
+            if message != self.import_error:
+                self._ongoing_report_problem(message)
+        elif self.import_error:
+            self.write({"import_error": False, "import_error_date": False})
+
+        if any(line._ongoing_needs_acknowledge() for line in self.line_ids):
+            self._ongoing_schedule_acknowledge()
 
     def _ongoing_cancel_in_wms(self):
         """Cancel the document in Ongoing; accept a document Ongoing had already cancelled."""
@@ -322,15 +398,7 @@ class OngoingOrder(models.Model):
                     order=self.name,
                 )
             )
-        if problems:
-            message = "\n".join(problems)
-            if message != self.import_error:
-                self._ongoing_report_problem(message)
-        elif self.import_error:
-            self.write({"import_error": False, "import_error_date": False})
-
-        if any(line._ongoing_needs_acknowledge() for line in self.line_ids):
-            self._ongoing_schedule_acknowledge()
+        self._ongoing_finish_booking(problems)
         return "\n".join(summary) or _("Nothing new for %(order)s.", order=self.name)
 
     def _ongoing_apply_returned(self, order, problems):
@@ -394,24 +462,10 @@ class OngoingOrder(models.Model):
             )
             return ""
 
-        for line, (quantity, items) in list(to_book.items()):
-            new_items = self._ongoing_new_items(line, items)
-            if line.product_id.tracking != "none" and not new_items:
-                problems.append(
-                    _(
-                        "Ongoing gave no lot or serial numbers for %(product)s; it was not booked.",
-                        product=line.product_id.display_name,
-                    )
-                )
-                del to_book[line]
-                continue
-            to_book[line] = (quantity, [pair for _item, pair in new_items])
-            line.sudo().booked_item_keys = json.dumps(
-                sorted(
-                    set(json.loads(line.booked_item_keys or "[]"))
-                    | {str(item.item_id) for item, _pair in new_items if item.item_id is not None}
-                )
-            )
+        to_book = {
+            line: (quantity, self._ongoing_lot_pairs(items))
+            for line, (quantity, items) in self._ongoing_claim_new_items(to_book, problems).items()
+        }
         if not to_book:
             return ""
 

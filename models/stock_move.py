@@ -22,13 +22,23 @@ class StockMove(models.Model):
         return moves
 
     def write(self, vals):
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time and vals.get("state") == "done" and "date" in vals:
+            # Stock values the moves right after marking them done, so the date
+            # must be the warehouse's before the valuation reads it.
+            vals = dict(vals, date=done_time)
         result = super().write(vals)
         if "product_uom_qty" in vals or "product_id" in vals:
             self.picking_id._ongoing_resend_if_changed()
+        elif "date" in vals or "date_deadline" in vals:
+            # The expected date matters to the warehouse receiving goods, not to one picking.
+            self.picking_id._ongoing_resend_if_changed(document_types=("purchase",))
         return result
 
     def _action_confirm(self, merge=True, merge_into=False):
         moves = super()._action_confirm(merge=merge, merge_into=merge_into)
+        # A move created on a transfer already sent (a line added to the order) is a change.
+        moves.picking_id._ongoing_resend_if_changed()
         moves.picking_id._ongoing_schedule_if_ready()
         return moves
 
@@ -36,6 +46,33 @@ class StockMove(models.Model):
         result = super()._action_assign(force_qty=force_qty)
         self.picking_id._ongoing_schedule_if_ready()
         return result
+
+    def _action_done(self, cancel_backorder=False):
+        done_time = self.env.context.get("ongoing_done_time")
+        if not done_time:
+            return super()._action_done(cancel_backorder=cancel_backorder)
+
+        layers_before = self.stock_valuation_layer_ids
+        moves = super()._action_done(cancel_backorder=cancel_backorder)
+        layers = (moves | self).exists().stock_valuation_layer_ids - layers_before
+        if layers:
+            # Valuation layers carry their date in create_date, which the ORM never
+            # lets a caller set. Stock reports and FIFO order layers by it.
+            self.env.cr.execute(
+                "UPDATE stock_valuation_layer SET create_date = %s WHERE id IN %s",
+                [done_time, tuple(layers.ids)],
+            )
+            layers.invalidate_recordset(["create_date"])
+        return moves
+
+    def _get_currency_convert_date(self):
+        convert_date = super()._get_currency_convert_date()
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time and convert_date == self.date:
+            # Odoo takes the UTC day of the move's time, but the warehouse's day is the
+            # local one, which also dates the journal entry.
+            return fields.Date.context_today(self, done_time)
+        return convert_date
 
     def _prepare_move_split_vals(self, qty):
         values = super()._prepare_move_split_vals(qty)
@@ -126,3 +163,14 @@ class StockMove(models.Model):
         if self.state != "done":
             return self.product_qty
         return self.product_uom._compute_quantity(self.quantity, self.product_id.uom_id)
+
+
+class StockMoveLine(models.Model):
+    _inherit = "stock.move.line"
+
+    def _action_done(self):
+        result = super()._action_done()
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time:
+            self.exists().write({"date": done_time})
+        return result

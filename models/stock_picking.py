@@ -59,6 +59,13 @@ class StockPicking(models.Model):
             .search([("warehouse_id", "=", warehouse.id)], limit=1)
         )
 
+    def _action_done(self):
+        result = super()._action_done()
+        done_time = self.env.context.get("ongoing_done_time")
+        if done_time:
+            self.filtered(lambda picking: picking.state == "done").write({"date_done": done_time})
+        return result
+
     def _create_backorder_picking(self):
         backorder = super()._create_backorder_picking()
         if self.ongoing_order_id:
@@ -66,42 +73,91 @@ class StockPicking(models.Model):
         return backorder
 
     # ------------------------------------------------------------------
-    # Deliveries go to Ongoing when they become ready
+    # Deliveries and purchase receipts go to Ongoing when they become ready
     # ------------------------------------------------------------------
 
     def _ongoing_is_outbound(self):
         self.ensure_one()
         return self.picking_type_code == "outgoing" and not self.return_id
 
+    def _ongoing_is_purchase_receipt(self):
+        """Return whether the transfer receives goods bought on a purchase order."""
+        self.ensure_one()
+        return (
+            self.picking_type_code == "incoming"
+            and not self.return_id
+            and bool(self.purchase_id)
+            and self.picking_type_id == self.picking_type_id.warehouse_id.in_type_id
+        )
+
+    def _ongoing_document_type(self):
+        """Return the type of Ongoing document the transfer is sent as, or False."""
+        self.ensure_one()
+        if self._ongoing_is_outbound():
+            return "outbound"
+        if self._ongoing_is_purchase_receipt():
+            return "purchase"
+        return False
+
+    def _ongoing_is_ready(self, backend, document_type):
+        """Return whether the transfer has reached the state in which it goes to Ongoing."""
+        self.ensure_one()
+        if document_type == "outbound":
+            return self.state in READY_STATES[backend.order_trigger]
+        # The warehouse needs the expected delivery as soon as the goods are ordered.
+        return self.state in READY_STATES["confirmed"]
+
+    def _ongoing_document_name(self, document_type):
+        """Return the number the transfer's document has in Ongoing."""
+        self.ensure_one()
+        if document_type == "purchase":
+            return self.purchase_id.name
+        return self.name
+
     def _ongoing_schedule_if_ready(self):
-        """Send deliveries that reached the backend's trigger state and were never sent."""
+        """Send transfers that reached their backend's trigger state and were never sent."""
         for picking in self:
-            if picking.ongoing_order_id or not picking._ongoing_is_outbound():
+            if picking.ongoing_order_id:
+                continue
+            document_type = picking._ongoing_document_type()
+            if not document_type:
                 continue
             backend = picking._ongoing_backend()
-            if not backend or picking.state not in READY_STATES[backend.order_trigger]:
+            if not backend or not picking._ongoing_is_ready(backend, document_type):
                 continue
             if not picking.move_ids.filtered(lambda move: move.product_id.is_storable):
                 continue
-            binding = (
-                self.env["ongoing.order"]
-                .sudo()
-                .create({"backend_id": backend.id, "order_type": "outbound", "name": picking.name})
-            )
+            order_model = self.env["ongoing.order"].sudo()
+            values = {
+                "backend_id": backend.id,
+                "order_type": document_type,
+                "name": picking._ongoing_document_name(document_type),
+            }
+            # A purchase order whose receipts were all done gets a new receipt when a line is
+            # added; Ongoing keeps one purchase order per number, so the binding is shared.
+            binding = order_model.search(
+                [(key, "=", value) for key, value in values.items()], limit=1
+            ) or order_model.create(values)
             picking.sudo().ongoing_order_id = binding
             binding._ongoing_schedule_export()
 
-    def _ongoing_resend_if_changed(self):
-        """Send changed deliveries again; Ongoing rejects the change once it has started."""
+    def _ongoing_sent_document_type(self):
+        """Return the type of the Ongoing document the transfer was sent as, or False."""
+        self.ensure_one()
+        return self._ongoing_document_type()
+
+    def _ongoing_resend_if_changed(self, document_types=("outbound", "purchase", "return")):
+        """Send changed transfers again; Ongoing rejects the change once it has started."""
         if self.env.context.get("ongoing_booking") or self.env.context.get(
             "ongoing_manual_confirmed"
         ):
             return
-        changed = self.filtered(
+        # Salespeople and buyers change orders without access to the bindings.
+        changed = self.sudo().filtered(
             lambda picking: (
                 picking.ongoing_order_id
                 and picking.state not in ("draft", "done", "cancel")
-                and picking._ongoing_is_outbound()
+                and picking._ongoing_sent_document_type() in document_types
             )
         )
         for binding in changed.ongoing_order_id:

@@ -56,21 +56,10 @@ class StockPicking(models.Model):
             picking.sudo().ongoing_order_id = binding
             binding._ongoing_schedule_export()
 
-    def _ongoing_resend_if_changed(self):
-        super()._ongoing_resend_if_changed()
-        if self.env.context.get("ongoing_booking") or self.env.context.get(
-            "ongoing_manual_confirmed"
-        ):
-            return
-        changed = self.filtered(
-            lambda picking: (
-                picking.ongoing_order_id.order_type == "return"
-                and picking.state not in ("draft", "done", "cancel")
-            )
-        )
-        for binding in changed.ongoing_order_id:
-            if binding.sync_state != "never":
-                binding._ongoing_schedule_export()
+    def _ongoing_sent_document_type(self):
+        if self.ongoing_order_id.order_type == "return":
+            return "return"
+        return super()._ongoing_sent_document_type()
 
     def _ongoing_record_manual_validation(self):
         """Count a return validated by hand as returns booked on the original order lines too."""

@@ -187,6 +187,50 @@ class SimulatedWarehouseMixin:
         order.action_confirm()
         return order
 
+    def make_supplier(self, name="Leverantör Väst AB", **values):
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "street": "Industrivägen 4",
+                "zip": "503 38",
+                "city": "Borås",
+                "country_id": self.env.ref("base.se").id,
+                **values,
+            }
+        )
+
+    def buy(self, supplier, lines, currency=None, confirm=True, **values):
+        """Create a purchase of [(product, quantity, unit price)] for the warehouse.
+
+        The lines carry no taxes, so amounts read without VAT. The order is in
+        ``currency`` (the company's by default) and confirmed unless ``confirm``
+        is false. Returns the order.
+        """
+        order = self.env["purchase.order"].create(
+            {
+                "partner_id": supplier.id,
+                "currency_id": (currency or self.company.currency_id).id,
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "product_qty": quantity,
+                            "price_unit": price,
+                            "taxes_id": [(6, 0, [])],
+                        },
+                    )
+                    for product, quantity, price in lines
+                ],
+                **values,
+            }
+        )
+        if confirm:
+            order.button_confirm()
+        return order
+
     def poll(self):
         """Run the polling cron's work for the backend, then every job it queued."""
         self.backend._ongoing_poll()

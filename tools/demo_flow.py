@@ -15,11 +15,12 @@ from demo_steps import (
     Demo,
     DemoError,
     adjustments,
+    purchases,
     returns,
     sales,
 )
 
-STEPS = [sales, returns, adjustments]
+STEPS = [purchases, sales, returns, adjustments]
 
 
 def main():
