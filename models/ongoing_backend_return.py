@@ -50,8 +50,6 @@ class OngoingBackend(models.Model):
         """Return the location that goods returned with ``cause`` (a return cause) land in."""
         self.ensure_one()
         if cause and cause.damaged:
-            # Ongoing writes off goods returned with a remove cause by an inventory
-            # adjustment right away; ongoing.inventory.adjustment books it from here.
             if not self.quarantine_location_id:
                 raise UserError(
                     _(

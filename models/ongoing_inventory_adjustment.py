@@ -131,7 +131,8 @@ class OngoingInventoryAdjustment(models.Model):
             return
 
         backend = self.backend_id
-        stock = self._ongoing_location()
+        removed_return = self._ongoing_removed_return(product)
+        stock = removed_return.location_dest_id or backend.warehouse_id.lot_stock_id
         loss = product.with_company(backend.company_id).property_stock_inventory
         inbound = self.quantity > 0
         label = self.cause or self.comment or _("adjustment")
@@ -157,27 +158,27 @@ class OngoingInventoryAdjustment(models.Model):
             {"state": "booked", "product_id": product.id, "move_id": move.id, "message": False}
         )
 
-    def _ongoing_location(self):
-        """Return the Odoo location the adjustment changes.
+    def _ongoing_removed_return(self, product):
+        """Return the customer return this write-off removes, if it is one.
 
         Ongoing writes off an item returned with a "remove" cause right after the
-        return, with that cause on the adjustment; the return booked the item into
-        the cause's returns location (quarantine for damaged goods), so the write-off
-        is booked from there.
+        return, with that cause on the adjustment. The return booked the item into
+        its cause's location (the quarantine for damaged goods), so the write-off
+        must take it from there.
         """
-        backend = self.backend_id
-        if self.cause and self.quantity < 0:
-            cause = self.env["ongoing.return.cause"].search(
-                [
-                    ("backend_id", "=", backend.id),
-                    ("code", "=", self.cause),
-                    ("remove_in_ongoing", "=", True),
-                ],
-                limit=1,
-            )
-            if cause:
-                return backend._ongoing_return_location(cause)
-        return backend.warehouse_id.lot_stock_id
+        if not self.cause or self.quantity >= 0:
+            return self.env["stock.move"]
+        return self.env["stock.move"].search(
+            [
+                ("product_id", "=", product.id),
+                ("state", "=", "done"),
+                ("ongoing_removal_pending_qty", ">", 0),
+                ("picking_id.ongoing_return_cause_id.code", "=", self.cause),
+                ("picking_id.ongoing_order_id.backend_id", "=", self.backend_id.id),
+            ],
+            order="date, id",
+            limit=1,
+        )
 
     def action_book_again(self):
         """Button: book adjustments that failed, for example once the product exists."""

@@ -333,7 +333,7 @@ class OngoingOrder(models.Model):
         for origin_line, taken in taken_items.items():
             origin_line._ongoing_mark_returned_items(taken)
         self._ongoing_validate(picking)
-        self._ongoing_post_returned(picking, booked)
+        self._ongoing_post_returned(picking, booked, picking.ongoing_return_cause_id)
         return _(
             "Booked %(count)s returned line(s) on %(picking)s.",
             count=len(booked),
@@ -490,6 +490,11 @@ class OngoingOrder(models.Model):
         return picking
 
     def _ongoing_post_returned(self, picking, booked, cause=None):
+        if cause and cause.remove_in_ongoing:
+            # Ongoing writes these items off at once; the adjustment booking takes them
+            # back out of where this return put them.
+            for move in picking.move_ids.filtered(lambda move: move.state == "done"):
+                move.sudo().ongoing_removal_pending_qty = move._ongoing_product_quantity()
         rows = Markup("").join(
             Markup("<li>%s: %s</li>") % (line.product_id.display_name, quantity)
             for line, quantity in booked.items()

@@ -15,6 +15,15 @@ class StockMove(models.Model):
         help="The Ongoing order row this move was sent as; split moves keep it.",
     )
 
+    ongoing_removal_pending_qty = fields.Float(
+        string="Awaiting Ongoing Write-Off",
+        digits="Product Unit of Measure",
+        copy=False,
+        readonly=True,
+        help="On a customer return whose cause Ongoing removes from its stock: the quantity "
+        "whose write-off Ongoing has not reported yet.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         moves = super().create(vals_list)

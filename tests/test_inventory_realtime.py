@@ -131,3 +131,18 @@ class TestAdjustmentWebhooks(InventoryMixin, SimulatedWarehouseHttpCase):
         self.poll()
         self.assertEqual(self.on_hand(), 17)
         self.assertEqual(len(self.adjustments()), 1)
+
+
+class TestWriteOffBesideReturns(InventoryMixin, SimulatedWarehouseCase):
+    def test_damaged_write_off_taken_from_stock(self):
+        # DAMAGED is also a return cause that Ongoing removes from stock; a plain
+        # write-off with that cause, unrelated to a return, comes out of the stock.
+        self.backend.action_ongoing_fetch_return_causes()
+        damaged = self.env["ongoing.return.cause"].search([("code", "=", "DAMAGED")])
+        self.assertTrue(damaged.remove_in_ongoing)
+
+        self.simulator.adjust("DUK-50", -2, cause="DAMAGED", comment="Vattenskadad")
+        self.poll()
+
+        self.assertEqual(self.on_hand(), 18)
+        self.assertEqual(self.on_hand(self.backend.quarantine_location_id), 0)
