@@ -367,14 +367,18 @@ class FortnoxBackend(models.Model):
                     "it came too late. Press Connect to Fortnox again."
                 )
             )
-        if error or not code:
-            message = self._fortnox_credentials_message(
-                FixCredentialsError(
-                    error_description or error or "",
-                    remote_code=error or "missing_code",
-                    remote_message=error_description or _("no authorization code was sent"),
-                )
+        if error == "access_denied":
+            message = _("Access was denied in Fortnox. Press Connect to Fortnox to try again.")
+        elif error:
+            message = _(
+                "Fortnox refused the connection (%(code)s: %(reason)s). Check the client ID and "
+                "the scopes, then press Connect to Fortnox again.",
+                code=error,
+                reason=error_description or "-",
             )
+        elif not code:
+            message = _("Fortnox sent no authorization code. Press Connect to Fortnox again.")
+        if error or not code:
             backend.write({"last_error": message, "last_error_date": fields.Datetime.now()})
             raise UserError(message)
 
@@ -431,8 +435,6 @@ class FortnoxBackend(models.Model):
                 "the Fortnox connection, then press Connect to Fortnox again.",
                 reason=error.remote_message or error.remote_code,
             )
-        if error.remote_code == "access_denied":
-            return _("Access was denied in Fortnox. Press Connect to Fortnox to try again.")
         return _(
             "Fortnox no longer accepts this connection (%(code)s: %(reason)s). Press Connect to "
             "Fortnox again.",
@@ -510,9 +512,8 @@ class FortnoxBackend(models.Model):
         self.flush_recordset()
 
         def refresh(cr):
-            cr.execute(f"SET LOCAL lock_timeout = '{REFRESH_LOCK_TIMEOUT}'")
-            cr.execute("SELECT id FROM fortnox_backend WHERE id = %s FOR UPDATE", [backend_id])
             backend = api.Environment(cr, SUPERUSER_ID, {})["fortnox.backend"].browse(backend_id)
+            backend._fortnox_lock_for_refresh()
             if backend.state != "connected" or not backend.refresh_token:
                 return None, backend.last_error
             if (
@@ -539,6 +540,11 @@ class FortnoxBackend(models.Model):
         if access_token is None:
             raise self._fortnox_reconnect_error(reason)
         return access_token
+
+    def _fortnox_lock_for_refresh(self):
+        """Take the backend's row lock, waiting a bounded time for another refresh to end."""
+        self.env.cr.execute(f"SET LOCAL lock_timeout = '{REFRESH_LOCK_TIMEOUT}'")
+        self.env.cr.execute("SELECT id FROM fortnox_backend WHERE id = %s FOR UPDATE", [self.id])
 
     def _fortnox_set_reconnect_needed(self, error):
         """Record that Fortnox refused the connection and ask the responsible to reconnect."""
