@@ -56,7 +56,8 @@ class TestOAuthFlow(FortnoxHttpCase):
     def test_forged_state_refused(self):
         callback = self.start_flow()
         query = parse_qs(urlsplit(callback).query)
-        forged = f"{self.backend.redirect_uri}?{urlencode({'code': query['code'][0], 'state': 'forged'})}"
+        forged_query = urlencode({"code": query["code"][0], "state": "forged"})
+        forged = f"{self.backend.redirect_uri}?{forged_query}"
 
         response = self.url_open(forged)
 
