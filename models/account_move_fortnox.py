@@ -2,9 +2,9 @@ import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..clients.errors import FixRequestError, RetryLaterError
+from ..clients.errors import FixCredentialsError, FixRequestError, RetryLaterError
 from .fortnox_backend import FortnoxReconnectNeeded
 from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, retry_delay
 
@@ -25,10 +25,11 @@ class AccountMove(models.Model):
 
     Posting marks an invoice pending and queues one job for it in its
     connection's channel. The job sends the customer, the articles and the
-    invoice, and records the outcome on the invoice: exported (with Fortnox's
-    document number), failed (with Fortnox's message and code, until someone
-    fixes the cause and presses Export to Fortnox), or reconnect needed. A
-    temporary failure is retried after growing delays.
+    invoice, and records the outcome on the invoice. The outcome is exported
+    (with Fortnox's document number), failed (with Fortnox's message and code)
+    or reconnect needed. A failed invoice waits until someone fixes the cause
+    and presses Export to Fortnox, but a temporary failure is retried after
+    growing delays.
     """
 
     _inherit = "account.move"
@@ -71,8 +72,9 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        # Posting never fails because of Fortnox. The export is a job of its
-        # own, and an invoice whose job could not be queued stays pending for the cron.
+        # No error of the Fortnox export reaches the caller of posting. The export is a
+        # job of its own, and an invoice whose job could not be queued stays pending
+        # for the cron.
         try:
             with self.env.cr.savepoint():
                 to_export = posted._fortnox_to_export_after_post()
@@ -86,7 +88,8 @@ class AccountMove(models.Model):
                     move._fortnox_enqueue_export()
             except Exception:  # see the comment above
                 _logger.exception(
-                    "Invoice %s: the Fortnox export job could not be queued; the cron will", move.id
+                    "Invoice %s: the Fortnox export job could not be queued, so the cron will",
+                    move.id,
                 )
         return posted
 
@@ -117,6 +120,8 @@ class AccountMove(models.Model):
 
     def action_fortnox_export(self):
         """Button: export the invoices to Fortnox again, in the background, as soon as possible."""
+        if not self.env.user.has_group("ongoing_fortnox_sync.group_ongoing_fortnox_user"):
+            raise AccessError(_("Only Fortnox users may export invoices to Fortnox."))
         self.check_access("write")
         invalid = self.filtered(
             lambda m: m.state != "posted" or m.move_type not in FORTNOX_MOVE_TYPES
@@ -243,13 +248,20 @@ class AccountMove(models.Model):
                     )
                 )
             invoice = backend._fortnox_run(lambda client: self._fortnox_export(backend, client))
-        except FortnoxReconnectNeeded as error:
-            return self._fortnox_mark_reconnect(error)
-        except RetryLaterError as error:
-            return self._fortnox_mark_retry_later(error)
-        except (FixRequestError, UserError, ValidationError) as error:
-            return self._fortnox_mark_failed(error)
+        except (RetryLaterError, FixRequestError, UserError, ValidationError) as error:
+            return self._fortnox_record_failure(error)
         return self._fortnox_mark_exported(invoice)
+
+    def _fortnox_record_failure(self, error):
+        """Record a failed export as its kind asks: reconnect, retry later or fix first."""
+        # A 401 even with a refreshed token means only a new connection helps.
+        if isinstance(error, FortnoxReconnectNeeded) or (
+            isinstance(error, FixCredentialsError) and error.status == 401
+        ):
+            return self._fortnox_mark_reconnect(error)
+        if isinstance(error, RetryLaterError):
+            return self._fortnox_mark_retry_later(error)
+        return self._fortnox_mark_failed(error)
 
     def _fortnox_skip_reason(self):
         """Return why the invoice needs no export now (recording it), or None."""
@@ -346,13 +358,19 @@ class AccountMove(models.Model):
                 "fortnox_next_attempt": False,
             }
         )
-        kind = _("credit invoice") if invoice.get("Credit") else _("invoice")
-        if invoice.get("Booked"):
-            message = _(
-                "Exported to Fortnox as %(kind)s %(number)s and booked.", kind=kind, number=number
+        booked = invoice.get("Booked")
+        if invoice.get("Credit"):
+            message = (
+                _("Exported to Fortnox as credit invoice %(number)s and booked.", number=number)
+                if booked
+                else _("Exported to Fortnox as credit invoice %(number)s.", number=number)
             )
         else:
-            message = _("Exported to Fortnox as %(kind)s %(number)s.", kind=kind, number=number)
+            message = (
+                _("Exported to Fortnox as invoice %(number)s and booked.", number=number)
+                if booked
+                else _("Exported to Fortnox as invoice %(number)s.", number=number)
+            )
         self.message_post(body=message, subtype_xmlid="mail.mt_note")
         _logger.info("Invoice %s exported to Fortnox as %s", self.name, number)
         return message
@@ -373,13 +391,11 @@ class AccountMove(models.Model):
     def _fortnox_error_text(self, error):
         if isinstance(error, (UserError, ValidationError)):
             return str(error.args[0]) if error.args else str(error)
-        remote_message = getattr(error, "remote_message", None)
-        remote_code = getattr(error, "remote_code", None)
-        if remote_message:
+        if isinstance(error, FixRequestError) and error.remote_message:
             return _(
-                "Fortnox rejected the invoice: %(message)s (code %(code)s)",
-                message=remote_message,
-                code=remote_code or "-",
+                "Fortnox rejected the request: %(message)s (code %(code)s)",
+                message=error.remote_message,
+                code=error.remote_code or "-",
             )
         return str(error)
 

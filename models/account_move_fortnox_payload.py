@@ -1,11 +1,11 @@
 """What a customer invoice or credit note becomes in Fortnox.
 
-Fortnox computes an invoice's sums itself from its rows: each row's amount
-is rounded to the öre after its discount, and VAT is computed per rate on the
-sum of the rows at that rate (or taken out of that sum when prices include
-VAT). Before anything is sent, the same arithmetic is applied here and
-compared with Odoo's totals, so an invoice whose totals Fortnox would
-change is stopped with an explanation instead of landing with other amounts.
+Fortnox computes an invoice's sums itself from its rows. Each row's amount
+is rounded to the öre after its discount. VAT is computed per rate on the sum
+of the rows at that rate, or taken out of that sum when prices include VAT.
+Before anything is sent, the same arithmetic is applied here and compared
+with Odoo's totals. An invoice whose totals Fortnox would change is stopped
+with an explanation instead of landing with other amounts.
 """
 
 from collections import defaultdict

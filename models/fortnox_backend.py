@@ -31,7 +31,7 @@ DEFAULT_SCOPES = "invoice customer article bookkeeping currency settings"
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 #: How long the user has to approve the connection in Fortnox.
 OAUTH_STATE_LIFETIME = timedelta(minutes=10)
-#: Longest wait for another worker's token refresh before giving up for now.
+#: Maximum wait for another worker's token refresh before this one gives up for now.
 REFRESH_LOCK_TIMEOUT = "30s"
 CALLBACK_PATH = "/fortnox/oauth/callback"
 TOKEN_FIELDS = ["access_token", "refresh_token", "token_expires_at"]
@@ -322,7 +322,7 @@ class FortnoxBackend(models.Model):
     def _fortnox_start_authorization(self):
         """Store a new single-use OAuth state; return it and Fortnox's authorization URL.
 
-        Only a hash of the state is stored on the backend; the caller keeps the
+        Only a hash of the state is stored on the backend. The caller keeps the
         state itself in the user's session, and the callback must match both.
         """
         self.ensure_one()
@@ -479,22 +479,20 @@ class FortnoxBackend(models.Model):
             )
         )
 
-    def _fortnox_get_access_token(self, force_refresh=False):
+    def _fortnox_get_access_token(self, rejected_token=None):
         """Return an access token valid for a few more minutes, refreshing it if needed.
 
-        ``force_refresh`` replaces the current token even before its expiry,
-        for when Fortnox has just rejected it. Raises FortnoxReconnectNeeded
-        when no refresh is possible, RetryLaterError when Fortnox is unavailable.
+        ``rejected_token`` is a token Fortnox has just rejected: it is replaced
+        even before its expiry. Raises FortnoxReconnectNeeded when no refresh
+        is possible, RetryLaterError when Fortnox is unavailable.
         """
         self.ensure_one()
         backend = self.sudo()
         if backend.state != "connected" or not backend.refresh_token:
             raise self._fortnox_reconnect_error()
-        if not force_refresh and backend.access_token and self._fortnox_token_is_fresh():
+        if not rejected_token and backend.access_token and self._fortnox_token_is_fresh():
             return backend.access_token
-        return self._fortnox_refresh_access_token(
-            rejected_token=backend.access_token if force_refresh else None
-        )
+        return self._fortnox_refresh_access_token(rejected_token=rejected_token)
 
     def _fortnox_refresh_access_token(self, rejected_token=None):
         """Refresh the access token under the backend's row lock, in a transaction of its own.
@@ -585,14 +583,14 @@ class FortnoxBackend(models.Model):
             FORTNOX_WINDOW_SECONDS,
         )
 
-    def _fortnox_get_client(self, force_refresh=False):
+    def _fortnox_get_client(self):
         """Return a Fortnox API client with a fresh access token and the shared limiter.
 
         Raises FortnoxReconnectNeeded or RetryLaterError (see
         :meth:`_fortnox_get_access_token`).
         """
         self.ensure_one()
-        token = self._fortnox_get_access_token(force_refresh=force_refresh)
+        token = self._fortnox_get_access_token()
         return FortnoxClient(
             self.api_url,
             token,
@@ -616,7 +614,7 @@ class FortnoxBackend(models.Model):
             if error.status != 401:
                 raise
             _logger.info("Fortnox connection %s: access token rejected, refreshing", self.id)
-            client.access_token = self._fortnox_get_access_token(force_refresh=True)
+            client.access_token = self._fortnox_get_access_token(rejected_token=client.access_token)
             return work(client)
 
     def action_test_connection(self):

@@ -4,8 +4,8 @@ Fortnox counts requests per client id and company in a 5-second sliding
 window, whichever Odoo worker sends them. The limiter here keeps the send
 times of the recent requests of each connection in one PostgreSQL row and
 takes that row's lock for each decision. A short transaction of its own
-does the work and commits at once, so neither a long export job nor its
-rollback holds or undoes the window.
+does the work and commits at once. A long export job therefore does not keep
+the row locked, and its rollback does not undo the recorded requests.
 """
 
 import logging
@@ -35,7 +35,7 @@ def run_in_own_transaction(cursor_factory, work):
     Odoo's cursors use repeatable read: a transaction that waited for a row
     lock held by another one that then changed the row fails with a
     serialization error. The work is then run again in a fresh transaction,
-    which sees the committed change. ``work`` must take its row locks before
+    which reads the committed change. ``work`` must take its row locks before
     any side effect outside the database, so a retry never repeats one.
     """
     for attempt in range(1, SERIALIZATION_ATTEMPTS + 1):
@@ -58,7 +58,7 @@ class DatabaseRateLimiter:
     """At most ``max_requests`` per ``window_seconds`` for one backend, across all workers.
 
     ``acquire()`` blocks until a request may go out and returns the seconds
-    it waited; ``backoff(seconds)`` makes every worker wait that long, for
+    it waited. ``backoff(seconds)`` makes every worker wait that long, for
     example after Fortnox answered 429. Times come from the database clock,
     so workers on several machines share one clock. ``cursor_factory``
     returns a new database cursor (``registry.cursor``).

@@ -153,13 +153,13 @@ class ResPartner(models.Model):
         that already invoiced the customer keeps one customer record.
         """
         reference = payload["ExternalReference"]
-        wanted_number = re.sub(r"\D", "", payload["OrganisationNumber"])
+        expected_number = re.sub(r"\D", "", payload["OrganisationNumber"])
         same_number = []
         for row in client.iter_customers():
             if row.get("ExternalReference") == reference:
                 return row
-            if wanted_number and re.sub(r"\D", "", row.get("OrganisationNumber") or "") == (
-                wanted_number
+            if expected_number and re.sub(r"\D", "", row.get("OrganisationNumber") or "") == (
+                expected_number
             ):
                 same_number.append(row)
         if len(same_number) > 1:
