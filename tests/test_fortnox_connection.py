@@ -5,7 +5,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
 
-from ..models.fortnox_backend import FortnoxReconnectNeeded, hash_oauth_state
+from ..models.fortnox_backend import hash_oauth_state
 from ..models.fortnox_rate_limiter import DatabaseRateLimiter
 from .fortnox_common import FortnoxCase
 
@@ -41,7 +41,7 @@ class TestAccessToken(FortnoxCase):
         self.assertFalse(self.token_requests())
 
     def test_rejected_token_refreshed_and_call_repeated(self):
-        # Fortnox forgets the access token before its stated expiry.
+        # Fortnox drops the access token before its stated expiry.
         self.simulator.oauth.access_tokens.clear()
         move = self.make_invoice(self.private_customer, [(self.towel, 1, 100.0, 0.0)])
 
@@ -302,6 +302,3 @@ class TestSharedRateLimiter(FortnoxCase):
             [self.backend.id],
         )
         self.assertEqual(self.env.cr.fetchone()[0], 2)
-
-    def test_reconnect_error_is_user_error(self):
-        self.assertTrue(issubclass(FortnoxReconnectNeeded, UserError))

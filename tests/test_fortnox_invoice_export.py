@@ -3,6 +3,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 
 from .fortnox_common import FortnoxCase
 
@@ -421,7 +422,7 @@ class TestInvoiceExport(FortnoxCase):
         move = self.make_invoice(self.private_customer, [(self.towel, 1, 100.0, 0.0)])
         self.export(move)
 
-        with self.assertRaisesRegex(Exception, "Issue a credit note"):
+        with self.assertRaisesRegex(UserError, "Issue a credit note"):
             move.button_draft()
         self.assertEqual(move.state, "posted")
 
