@@ -2,12 +2,12 @@
 
 For each request limit given, the script starts a fresh Fortnox simulator
 (25 requests per 5-second sliding window per client, as Fortnox, on the real
-clock), connects the company's Fortnox connection to it, creates and posts
-the invoices for the customers (posting queues one export job per invoice)
-and runs the queued jobs one after another in this process, as the job
-runner does in the connection's channel of capacity 1. It prints the
-requests and invoices per second, the accepted requests per second as a
-share of Fortnox's ceiling of 5 a second, the 429s and the failed exports.
+clock) and connects the company's Fortnox connection to it. It creates and
+posts the invoices for the customers, and posting queues one export job per
+invoice. The queued jobs then run one after another in this process, as the
+job runner runs them in the connection's channel of capacity 1. The script
+prints the requests and invoices per second, the accepted requests per second
+as a share of Fortnox's ceiling of 5 a second, the 429s and the failed exports.
 
 Everything happens in one database transaction that is rolled back at the
 end, so the database is left as it was. The registry runs in test mode for

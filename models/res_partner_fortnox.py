@@ -150,7 +150,8 @@ class ResPartner(models.Model):
         A customer carrying this partner's ExternalReference was created by an
         earlier export whose response was lost. Otherwise a single customer
         with the same organisation number is taken over, so a Fortnox company
-        that already invoiced the customer keeps one customer record.
+        that already invoiced the customer keeps one customer record. Partners
+        sharing an organisation number therefore share one Fortnox customer.
         """
         reference = payload["ExternalReference"]
         expected_number = re.sub(r"\D", "", payload["OrganisationNumber"])
