@@ -435,3 +435,5 @@ class TestInvoiceExport(FortnoxCase):
 
         self.assertEqual(found, move)
         self.assertEqual(self.backend.failed_invoice_count, 1)
+        action = self.backend.action_view_failed_invoices()
+        self.assertEqual(self.env["account.move"].search(action["domain"]), move)
