@@ -9,16 +9,13 @@ job runner runs them in the connection's channel of capacity 1. The script
 prints the requests and invoices per second, the accepted requests per second
 as a share of Fortnox's ceiling of 5 a second, the 429s and the failed exports.
 
-Everything happens in one database transaction that is rolled back at the
-end, so the database is left as it was. The registry runs in test mode for
-that, which gives the limiter's and the token refresh's own transactions
-savepoints in the same connection instead of connections of their own.
+Runs on the database ``ongoing_fortnox_bench`` (created on first use) in a
+transaction that is rolled back. The registry runs in test mode for that,
+which turns the limiter's and the token refresh's own transactions into
+savepoints of that transaction instead of connections of their own.
 
-Run with the virtualenv's Python from the repository root, against a
-database with the addon installed (``make test`` leaves one)::
-
-    python bench/fortnox_invoices.py --config .build/odoo.conf --database DBNAME \\
-        --invoices 500 --customers 50 --limit 20 --limit 23
+    .venv/bin/python bench/fortnox_invoices.py [--invoices 500] [--customers 50] \\
+        [--limit 20 --limit 23]
 """
 
 import argparse
@@ -30,13 +27,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import odoo
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import Command, fields
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simulators.base import SimulatorServer
-from simulators.fortnox import FortnoxSimulator
+from common import ROOT, odoo_env
 
 CLIENT_ID = "bench-client"
 CLIENT_SECRET = "bench-client-secret"
@@ -147,40 +142,11 @@ def make_invoices(env, company, partners, products, count):
     return moves
 
 
-def run_jobs(env):
-    """Run the pending jobs in order, each in a savepoint, as the job runner does."""
-    from odoo.addons.queue_job.job import Job
-
-    ran = 0
-    while True:
-        records = env["queue.job"].search(
-            [
-                ("state", "=", "pending"),
-                "|",
-                ("eta", "=", False),
-                ("eta", "<=", fields.Datetime.now()),
-            ],
-            order="id",
-            limit=50,
-        )
-        if not records:
-            return ran
-        for record in records:
-            job = Job.load(env, record.uuid)
-            job.set_started()
-            job.store()
-            try:
-                with env.cr.savepoint():
-                    job.perform()
-            except Exception as error:  # noqa: BLE001 - recorded on the job, as the runner does
-                job.set_failed(exc_info=repr(error), exc_name=type(error).__name__)
-            else:
-                job.set_done(result=job.result)
-            job.store()
-            ran += 1
-
-
 def run_scenario(env, limit, invoice_count, customer_count, port):
+    from odoo.addons.ongoing_fortnox_sync.simulators.base import SimulatorServer
+    from odoo.addons.ongoing_fortnox_sync.simulators.fortnox import FortnoxSimulator
+    from odoo.addons.ongoing_fortnox_sync.tests.job_runner import run_jobs
+
     company = env.company
     simulator = FortnoxSimulator(CLIENT_ID, CLIENT_SECRET)
     with SimulatorServer(simulator, port=port) as server:
@@ -221,7 +187,7 @@ def run_scenario(env, limit, invoice_count, customer_count, port):
         simulator.clear_requests()
 
         started = time.monotonic()
-        jobs = run_jobs(env)
+        jobs = len(run_jobs(env))
         elapsed = time.monotonic() - started
 
         moves.invalidate_recordset()
@@ -242,9 +208,9 @@ def run_scenario(env, limit, invoice_count, customer_count, port):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default=".build/odoo.conf", help="Odoo configuration file.")
-    parser.add_argument("--database", required=True, help="Database with the addon installed.")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--invoices", type=int, default=500)
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument(
@@ -254,13 +220,11 @@ def main():
         help="Requests per 5 seconds set on the connection (repeatable; default 20).",
     )
     parser.add_argument("--port", type=int, default=0, help="Simulator port (0: any free).")
+    parser.add_argument("--config", default=str(ROOT / ".build" / "odoo.conf"))
+    parser.add_argument("--db", default="ongoing_fortnox_bench")
     options = parser.parse_args()
     limits = options.limit or [20]
 
-    odoo.tools.config.parse_config(["-c", options.config, "--log-level=warn"])
-    # The simulator logs each rejection; the figures below count them.
-    logging.getLogger("simulators").setLevel(logging.WARNING)
-    registry = odoo.modules.registry.Registry(options.database)
     print(
         f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
@@ -269,15 +233,16 @@ def main():
         f"5 s, one job at a time"
     )
     results = []
-    with registry.cursor() as cr:
-        registry.enter_test_mode(cr)
+    with odoo_env(options.config, options.db) as env:
+        # The simulator logs each rejection; the figures below count them.
+        logging.getLogger("odoo.addons.ongoing_fortnox_sync.simulators").setLevel(logging.WARNING)
+        env.registry.enter_test_mode(env.cr)
         try:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             env.company.tax_calculation_rounding_method = "round_globally"
             for limit in limits:
                 print(f"Limit {limit} per 5 s:")
                 # Each scenario starts from the same data: its savepoint is rolled back.
-                savepoint = cr.savepoint()
+                savepoint = env.cr.savepoint()
                 try:
                     results.append(
                         run_scenario(env, limit, options.invoices, options.customers, options.port)
@@ -287,9 +252,12 @@ def main():
                     savepoint.close(rollback=True)
                     env.invalidate_all()
         finally:
-            registry.leave_test_mode()
-            cr.rollback()
+            env.registry.leave_test_mode()
 
+    print_results(results)
+
+
+def print_results(results):
     print()
     print(
         f"{'limit':>5} {'seconds':>8} {'requests':>8} {'req/s':>6} {'accepted/s':>10} "

@@ -105,22 +105,6 @@ class AccountMove(models.Model):
             )
         return int(rate), taxes.price_include
 
-    def _fortnox_account_number(self, backend, account):
-        """Return the Fortnox account of an Odoo income account: mapped, else the same code."""
-        mapping = backend.account_map_ids.filtered(lambda item: item.account_id == account)
-        if mapping:
-            return mapping[0].fortnox_account
-        code = account.with_company(self.company_id).code or ""
-        if len(code) == 4 and code.isdigit():
-            return int(code)
-        raise UserError(
-            _(
-                "The account %(account)s has no Fortnox account: its code is not a four-digit "
-                "BAS number. Add it to the account mapping of the Fortnox connection.",
-                account=account.display_name,
-            )
-        )
-
     def _fortnox_rows(self, backend, article_numbers):
         """Return the Fortnox invoice rows, the (amount, rate) pairs and whether prices include VAT.
 
@@ -149,7 +133,7 @@ class AccountMove(models.Model):
                 "DeliveredQuantity": float(quantity),
                 "Price": float(price),
                 "VAT": rate,
-                "AccountNumber": self._fortnox_account_number(backend, line.account_id),
+                "AccountNumber": backend._fortnox_account_number(line.account_id),
             }
             if article_numbers.get(line.product_id):
                 row["ArticleNumber"] = article_numbers[line.product_id]

@@ -617,6 +617,23 @@ class FortnoxBackend(models.Model):
             client.access_token = self._fortnox_get_access_token(rejected_token=client.access_token)
             return work(client)
 
+    def _fortnox_account_number(self, account):
+        """Return the Fortnox account of an Odoo account: the mapped one, else the same code."""
+        self.ensure_one()
+        mapping = self.account_map_ids.filtered(lambda item: item.account_id == account)
+        if mapping:
+            return mapping[0].fortnox_account
+        code = account.with_company(self.company_id).code or ""
+        if len(code) == 4 and code.isdigit():
+            return int(code)
+        raise UserError(
+            _(
+                "The account %(account)s has no Fortnox account: its code is not a four-digit "
+                "BAS number. Add it to the account mapping of the Fortnox connection.",
+                account=account.display_name,
+            )
+        )
+
     def action_test_connection(self):
         """Button: read the company's currency from Fortnox to prove the connection works."""
         self.ensure_one()

@@ -183,6 +183,22 @@ class TestInvoiceExport(FortnoxCase):
         self.assertFalse(move.fortnox_error_code)
         self.assertEqual(invoice["InvoiceRows"][0]["AccountNumber"], 3001)
 
+    def test_account_without_bas_number_explained(self):
+        account = self.env["account.account"].create(
+            {"code": "300150", "name": "Försäljning webbutik", "account_type": "income"}
+        )
+        product = self.make_product(
+            "Presentkort", "GIFT-1", self.tax_25, property_account_income_id=account.id
+        )
+        move = self.make_invoice(self.private_customer, [(product, 1, 100.0, 0.0)])
+
+        self.run_jobs()
+
+        self.assertEqual(move.fortnox_state, "failed")
+        self.assertIn("300150", move.fortnox_error)
+        self.assertIn("Add it to the account mapping", move.fortnox_error)
+        self.assertFalse(self.simulator.state()["invoices"])
+
     def test_organisation_numbers_with_and_without_hyphen(self):
         without_hyphen = self.swedish_company.copy(
             {"name": "Åkeri Östergötland AB", "company_registry": "5567037485"}
