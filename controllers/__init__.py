@@ -1,1 +1,1 @@
-from . import webhook
+from . import fortnox_oauth, webhook

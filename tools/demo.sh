@@ -87,6 +87,10 @@ pids+=($!)
 "$PY" "$ROOT/tools/demo_check.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
     --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json"
 
+echo "demo: connecting Odoo to the Fortnox simulator"
+"$PY" "$ROOT/tools/fortnox_connect.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
+    --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json"
+
 if [ "$DEMO_FLOW" = "1" ] && [ -f "$ROOT/tools/demo_flow.py" ]; then
     "$PY" "$ROOT/tools/demo_flow.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
         --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json"

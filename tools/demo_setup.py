@@ -2,8 +2,9 @@
 
 Run with the virtualenv's Python: ``demo_setup.py CONFIG DBNAME --odoo-url ...``.
 It sets the public URL, the job channel capacities, the valuation of the
-product categories and an Ongoing backend pointed at the simulator, then writes
-what the simulators and the demo flow need into a JSON file.
+product categories, an Ongoing backend and a Fortnox connection pointed at the
+simulators, then writes what the simulators and the demo flow need into a JSON
+file.
 """
 
 import argparse
@@ -66,6 +67,7 @@ def configure(env, args):
         }
     )
     backend.action_create_mirror_locations()
+    fortnox = configure_fortnox(env, company, args.fortnox_url)
     return {
         "backend_id": backend.id,
         "warehouse_id": warehouse.id,
@@ -76,11 +78,33 @@ def configure(env, args):
         "ongoing_password": ongoing_password,
         "goods_owner_id": DEMO_GOODS_OWNER_ID,
         "fortnox_url": args.fortnox_url,
-        "fortnox_client_id": "demo-client",
-        "fortnox_client_secret": secrets.token_urlsafe(16),
+        "fortnox_client_id": fortnox.client_id,
+        "fortnox_client_secret": fortnox.client_secret,
+        "fortnox_backend_id": fortnox.id,
         "login": "admin",
         "password": "admin",
     }
+
+
+def configure_fortnox(env, company, fortnox_url):
+    """Create the company's Fortnox connection, pointed at the simulator, not yet connected.
+
+    ``tools/fortnox_connect.py`` then runs the connection flow over HTTP.
+    """
+    # Fortnox computes VAT on the sum per rate, so Odoo must round VAT the same way.
+    company.tax_calculation_rounding_method = "round_globally"
+    url = fortnox_url.rstrip("/")
+    return env["fortnox.backend"].create(
+        {
+            "name": "Fortnox",
+            "company_id": company.id,
+            "client_id": "demo-client",
+            "client_secret": secrets.token_urlsafe(16),
+            "api_url": f"{url}/3",
+            "auth_url": f"{url}/oauth-v1/auth",
+            "token_url": f"{url}/oauth-v1/token",
+        }
+    )
 
 
 if __name__ == "__main__":
