@@ -122,9 +122,10 @@ def start_odoo(python, config, log):
             f"{odoo_src}/odoo-bin",
             "-c",
             config,
+            # -d without --db-filter: Odoo then serves that database without listing
+            # the server's databases (a new PostgreSQL connection) on every request.
             "-d",
             DB,
-            f"--db-filter=^{DB}$",
             "--http-interface",
             "127.0.0.1",
             "--http-port",

@@ -118,6 +118,8 @@ class OngoingBackend(models.Model):
         help="Background jobs of this backend run in this channel, one at a time, "
         "because Ongoing executes the writes of a goods owner one after another.",
     )
+    # Stored so that a webhook request reads the channel with the backend, in one query.
+    job_channel_name = fields.Char(related="job_channel_id.complete_name", store=True)
 
     @api.depends()
     def _compute_webhook_url(self):
@@ -315,7 +317,7 @@ class OngoingBackend(models.Model):
         self.ensure_one()
         if not self.job_channel_id:
             self._ensure_job_channel()
-        return self.job_channel_id.complete_name
+        return self.job_channel_name
 
     def action_ongoing_export_articles(self):
         """Button: send every storable product to Ongoing, for a first export or a resync."""

@@ -79,7 +79,9 @@ if [ -f "$ROOT/simulators/fortnox.py" ]; then
 fi
 
 echo "demo: starting Odoo on http://127.0.0.1:$DEMO_PORT (2 workers and the queue_job runner)"
-"$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" \
+# -d alone routes unauthenticated requests (webhooks) to the demo database; adding
+# --db-filter would make Odoo list the server's databases on every request.
+"$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" \
     --http-interface 127.0.0.1 --http-port "$DEMO_PORT" --workers 2 --max-cron-threads 1 \
     --load base,web,queue_job --logfile "$DEMO_DIR/odoo.log" &
 pids+=($!)
