@@ -7,7 +7,7 @@ simulator over HTTP on 127.0.0.1. Prints articles per second, the time spent in
 HTTP calls to the simulator, and the addon's own time per article (the total
 minus the HTTP time), which includes the job overhead.
 
-    .venv/bin/python bench/article_export.py [--count 5000] [--batch 100]
+    tools/python bench/article_export.py [--count 5000] [--batch 100]
 
 Runs on the database ``ongoing_fortnox_bench`` (created on first use) in a
 transaction that is rolled back.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Stopwatch, odoo_env, peak_memory_mb
+from common import Stopwatch, odoo_env, peak_memory_mb, project_setting
 
 TARGET_MS_PER_ARTICLE = 5.0
 
@@ -31,9 +31,10 @@ def main():
     )
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--config", default=str(ROOT / ".build" / "odoo.conf"))
+    parser.add_argument("--config", default=None)
     parser.add_argument("--db", default="ongoing_fortnox_bench")
     args = parser.parse_args()
+    args.config = args.config or project_setting("ODOO_CONF")
 
     with odoo_env(args.config, args.db) as env:
         from odoo.addons.ongoing_fortnox_sync.clients.http import JsonHttpTransport

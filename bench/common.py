@@ -5,12 +5,21 @@ bench database stays as created (a fresh Swedish company with the addon).
 """
 
 import contextlib
+import os
 import resource
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_setting(name):
+    """Return a setting that tools/python exports (ODOO_CONF, BUILD, VENV), or stop."""
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"bench: {name} is not set; run the benchmark through tools/python.")
+    return value
 
 
 @contextlib.contextmanager

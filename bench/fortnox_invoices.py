@@ -14,7 +14,7 @@ transaction that is rolled back. The registry runs in test mode for that,
 which turns the limiter's and the token refresh's own transactions into
 savepoints of that transaction instead of connections of their own.
 
-    .venv/bin/python bench/fortnox_invoices.py [--invoices 500] [--customers 50] \\
+    tools/python bench/fortnox_invoices.py [--invoices 500] [--customers 50] \\
         [--limit 20 --limit 23]
 """
 
@@ -31,7 +31,7 @@ from odoo import Command, fields
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, odoo_env
+from common import odoo_env, project_setting
 
 CLIENT_ID = "bench-client"
 CLIENT_SECRET = "bench-client-secret"
@@ -220,9 +220,10 @@ def main():
         help="Requests per 5 seconds set on the connection (repeatable; default 20).",
     )
     parser.add_argument("--port", type=int, default=0, help="Simulator port (0: any free).")
-    parser.add_argument("--config", default=str(ROOT / ".build" / "odoo.conf"))
+    parser.add_argument("--config", default=None)
     parser.add_argument("--db", default="ongoing_fortnox_bench")
     options = parser.parse_args()
+    options.config = options.config or project_setting("ODOO_CONF")
     limits = options.limit or [20]
 
     print(

@@ -8,7 +8,7 @@ the p50/p99 latency, checks that every event is stored once (a tenth of them is
 sent twice), then resumes the job runner and prints how long it takes until
 every event is handled.
 
-    .venv/bin/python bench/webhook_load.py [--events 5000] [--concurrency 8]
+    tools/python bench/webhook_load.py [--events 5000] [--concurrency 8]
 """
 
 import argparse
@@ -28,7 +28,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT
+from common import ROOT, project_setting
 
 sys.path.insert(0, str(ROOT))
 
@@ -114,7 +114,7 @@ def percentile(values, fraction):
 
 def start_odoo(python, config, log):
     """Start Odoo with 2 workers and the job runner; return (process, base URL)."""
-    odoo_src = (ROOT / ".build" / "odoo-src-path").read_text().strip()
+    odoo_src = (Path(project_setting("BUILD")) / "odoo-src-path").read_text().strip()
     port = free_port()
     process = subprocess.Popen(
         [
@@ -206,15 +206,19 @@ def main():
     )
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--config", default=str(ROOT / ".build" / "odoo.conf"))
-    parser.add_argument("--venv", default=os.environ.get("VENV", str(ROOT / ".venv")))
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--venv", default=None)
     args = parser.parse_args()
+    args.config = args.config or project_setting("ODOO_CONF")
+    args.venv = args.venv or project_setting("VENV")
     python = str(Path(args.venv) / "bin" / "python")
 
     simulator = OngoingSimulator("bench", "bench-password", (159,))
     sim_server = SimulatorServer(simulator).start()
     backend_id, token = prepare_database(args.config, python, simulator.api_url(sim_server.url))
-    odoo, base = start_odoo(python, args.config, ROOT / ".build" / "bench-webhook-odoo.log")
+    odoo, base = start_odoo(
+        python, args.config, Path(project_setting("BUILD")) / "bench-webhook-odoo.log"
+    )
     try:
         unique = make_events(args.events)
         events = unique + unique[::DUPLICATE_EVERY]

@@ -9,7 +9,7 @@ so this is for the demo and the tests.
 Run with the virtualenv's Python::
 
     python tools/fortnox_connect.py --odoo-url http://127.0.0.1:8069 --db DBNAME \\
-        --setup .build/demo/setup.json
+        --setup "$BUILD/demo/setup.json"
 """
 
 import argparse
