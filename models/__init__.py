@@ -8,9 +8,14 @@ from . import ongoing_article
 from . import ongoing_order
 from . import ongoing_order_outbound
 from . import ongoing_webhook_event
+from . import ongoing_reconciliation
+from . import ongoing_reconciliation_compare
+from . import ongoing_reconciliation_apply
+from . import ongoing_backend_reconciliation
 from . import delivery_carrier
 from . import product
 from . import res_config_settings
 from . import stock_move
 from . import stock_picking
+from . import stock_quant
 from . import stock_warehouse

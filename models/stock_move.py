@@ -119,3 +119,16 @@ class StockMove(models.Model):
             limit=1,
         )
         return quant.location_id or self.location_id
+
+
+class StockMoveReconciliation(models.Model):
+    _inherit = "stock.move"
+
+    ongoing_reconciliation_id = fields.Many2one(
+        "ongoing.reconciliation",
+        string="Ongoing Reconciliation",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The stock reconciliation with Ongoing WMS that made this inventory adjustment.",
+    )

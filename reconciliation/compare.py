@@ -18,7 +18,7 @@ sides agree and nothing is in flight:
 * ``unknown_in_odoo``: Ongoing has stock of an article no Odoo product has as
   internal reference.
 * ``unknown_in_ongoing``: Odoo has stock of a product Ongoing does not list.
-* ``check``: a difference the reconciliation leaves to a person; ``reason`` says why.
+* ``check``: a difference the reconciliation leaves to a person, for the ``reason`` given.
 * ``moving``: the article's bookings changed while Ongoing's stock was read,
   so its figures do not belong together; the next run compares it again.
 """
@@ -48,7 +48,7 @@ class OdooStock:
 
     ``lots`` maps lot or serial names to quantities (``""`` for quants without a
     lot). ``problem`` is set when the product cannot be reconciled automatically,
-    for example when several products share its internal reference; the
+    for example when several products share its internal reference. The
     article is then reported as ``check`` with that reason.
     """
 
@@ -63,7 +63,7 @@ class OdooStock:
 
 @dataclass(frozen=True)
 class Finding:
-    """What the comparison found for one article, or for one lot of it.
+    """Result of the comparison for one article, or for one lot of it.
 
     ``lot`` is None for findings about the whole article. For a lot,
     ``odoo_quantity`` and ``ongoing_quantity`` are the lot's quantities.
@@ -85,7 +85,7 @@ def document_in_flight(direction, done, booked, returned=0.0, returned_booked=0.
 
     ``direction`` is -1 for an order line (picking lowers the stock) and +1 for
     a purchase or return order line (receiving raises it). ``done`` is what
-    Ongoing picked or received, ``booked`` what Odoo has booked of it;
+    Ongoing picked or received, and ``booked`` what Odoo has booked of it.
     ``returned`` and ``returned_booked`` are the same for items returned on an
     order line, which come back into stock. Examples: 3 picked and not booked
     yet gives -3; a delivery of 3 validated in Odoo before Ongoing picked it

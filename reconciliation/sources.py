@@ -1,7 +1,7 @@
 """Ongoing's stock, read from the REST API's documents or from a stock-balance file.
 
 Every reader returns ``{article number: ArticleStock}``. ``ArticleStock.lots``
-holds the quantity per batch or serial number when the source gives it
+contains the quantity per batch or serial number when the source gives it
 (``""`` for items without one), and is None when it does not, so that the
 comparison knows whether it may correct lot- and serial-tracked products.
 
@@ -43,7 +43,7 @@ class ArticleStock:
 
 @dataclass(frozen=True)
 class FileMapping:
-    """Where a stock-balance file keeps the article number, quantity and lot of each row.
+    """Names of the fields of a stock-balance row: article number, quantity and lot.
 
     For CSV the fields are column headings. For XML they are child elements (or
     attributes, written with or without a leading ``@``) of the record element
@@ -261,8 +261,8 @@ def read_xml(data, mapping):
         # the entity is stored, so nothing is ever expanded.
         if "entit" in str(error):
             raise SourceError(
-                "the XML declares an entity, which is refused: entities can expand without "
-                "limit or read files on the server.",
+                "the XML declares an entity, which is rejected because entities can expand "
+                "without limit or read files on the server.",
                 tracked.line,
             ) from error
         raise SourceError(f"the XML could not be read: {error}.", tracked.line) from error

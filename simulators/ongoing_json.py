@@ -451,7 +451,7 @@ def stock_item_json(warehouse, item):
 
 
 def article_items_json(warehouse, article, location_names=None):
-    """One entry of ``GET articleItems``: the article and its items in stock."""
+    """Return one entry of ``GET articleItems``: the article and its items in stock."""
     return {
         "articleSystemId": article.article_id,
         "articleNumber": article.article_number,

@@ -149,7 +149,9 @@ class TestXmlBalance(unittest.TestCase):
         )
 
     def test_attribute_fields(self):
-        data = b'<Stock><Row item="A-1" qty="2" lot="L1"/><Row item="A-1" qty="3" lot="L2"/></Stock>'
+        data = (
+            b'<Stock><Row item="A-1" qty="2" lot="L1"/><Row item="A-1" qty="3" lot="L2"/></Stock>'
+        )
         mapping = FileMapping("@item", "@qty", "@lot", record_path="Stock/Row")
         stock = read_xml(data, mapping)
         self.assertEqual(stock["A-1"].lots, {"L1": 2, "L2": 3})

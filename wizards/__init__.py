@@ -1,1 +1,1 @@
-from . import ongoing_manual_validation
+from . import ongoing_manual_validation, ongoing_reconciliation_import
