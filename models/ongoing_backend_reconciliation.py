@@ -48,7 +48,8 @@ class OngoingBackend(models.Model):
     reconciliation_hour = fields.Float(
         string="Reconciliation Time",
         default=2.0,
-        help="Time of day of the daily run, in the time zone of the responsible user (or UTC).",
+        help="Time of day of the daily run, in the time zone of the responsible user, else of "
+        "the company's address, else UTC.",
     )
     reconciliation_next_date = fields.Datetime(
         string="Next Reconciliation", readonly=True, copy=False
@@ -170,7 +171,9 @@ class OngoingBackend(models.Model):
     def _ongoing_next_reconciliation_date(self, after):
         """Return the first time after ``after`` (naive UTC) at the set hour, as naive UTC."""
         self.ensure_one()
-        zone = pytz.timezone(self.reconciliation_user_id.tz or "UTC")
+        zone = pytz.timezone(
+            self.reconciliation_user_id.tz or self.company_id.partner_id.tz or "UTC"
+        )
         local_after = pytz.utc.localize(after).astimezone(zone)
         minutes = round(self.reconciliation_hour * 60)
         at = time(minutes // 60, minutes % 60)

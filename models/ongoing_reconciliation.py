@@ -4,7 +4,7 @@ import time
 import psycopg2
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
 
@@ -193,7 +193,10 @@ class OngoingReconciliation(models.Model):
         self.date_start = fields.Datetime.now()
         try:
             with self.env.cr.savepoint():
-                summary = self._ongoing_reconcile()
+                # The run acts for the backend, as the superuser, because valuing stock moves
+                # needs stock rights even under sudo (stock_account drops it to read
+                # quantities). Who may start a run is checked by the ACLs of the run.
+                summary = self.with_user(SUPERUSER_ID)._ongoing_reconcile()
         except RetryLaterError as error:
             _logger.info(
                 "Reconciliation %s: Ongoing unavailable, retried later: %s", self.id, error
@@ -382,10 +385,11 @@ class OngoingReconciliationLine(models.Model):
     reconciliation_id = fields.Many2one(
         "ongoing.reconciliation", required=True, index=True, ondelete="cascade", readonly=True
     )
-    backend_id = fields.Many2one(related="reconciliation_id.backend_id", store=True)
-    company_id = fields.Many2one(related="reconciliation_id.company_id", store=True, index=True)
+    # Copied from the run when the line is written, which spares a second write per line.
+    backend_id = fields.Many2one("ongoing.backend", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    date = fields.Datetime(readonly=True)
     currency_id = fields.Many2one(related="reconciliation_id.currency_id")
-    date = fields.Datetime(related="reconciliation_id.date_start", store=True)
     case = fields.Selection(LINE_CASES, required=True, readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
     uom_id = fields.Many2one(related="product_id.uom_id")

@@ -1,4 +1,3 @@
-import base64
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -84,8 +83,8 @@ class OngoingReconciliation(models.Model):
             raise UserError(
                 _("%(name)s has no stock-balance file; import the file again.", name=self.name)
             )
-        data = base64.b64decode(self.file_id.datas or b"")
-        return read_stock_file(data, self.file_name, self.backend_id._ongoing_file_mapping())
+        mapping = self.backend_id._ongoing_file_mapping()
+        return read_stock_file(self.file_id.raw or b"", self.file_name, mapping)
 
     def _ongoing_read_documents(self, client):
         """Return the current figures of the document lines Ongoing has moves to report on."""
@@ -367,6 +366,9 @@ class OngoingReconciliation(models.Model):
             values.append(
                 {
                     "reconciliation_id": self.id,
+                    "backend_id": self.backend_id.id,
+                    "company_id": self.company_id.id,
+                    "date": self.date_start,
                     "case": finding.case,
                     "product_id": finding.product_id,
                     "article_number": finding.article_number

@@ -278,7 +278,7 @@ class OngoingSimulator(SimulatorApp):
             article = self.warehouse.find_article(owner, article_number)
             if article is None:
                 return None
-            figures = self.warehouse.inventory(owner)[article.article_id]
+            figures = self.warehouse.inventory(owner, {article.article_id})[article.article_id]
             return article_json(self.warehouse, article, figures)
 
     def order_state(self, order_number, goods_owner_id=None):
@@ -519,7 +519,8 @@ class OngoingSimulator(SimulatorApp):
 
     def _api_get_article(self, request, object_id):
         article = self.warehouse.get_article(object_id, self._owners_of_request(request))
-        figures = self.warehouse.inventory(article.goods_owner_id)[article.article_id]
+        owner = article.goods_owner_id
+        figures = self.warehouse.inventory(owner, {article.article_id})[article.article_id]
         return self.json_response(article_json(self.warehouse, article, figures))
 
     def _file_response(self, owner_object, request):

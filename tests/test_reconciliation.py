@@ -7,7 +7,8 @@ from datetime import datetime
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user
 
 from ..models import ongoing_reconciliation_apply
 from .common import SimulatedWarehouseCase
@@ -425,6 +426,27 @@ class TestReconciliationFromApi(ReconciliationCase):
         self.assertIn("5 differences", body)
         self.assertIn("5 corrected", body)
         self.assertIn("2 unknown articles", body)
+
+    def test_ongoing_manager_without_stock_rights_runs(self):
+        manager = new_test_user(
+            self.env,
+            login="ongoing-manager",
+            groups="base.group_user,ongoing_fortnox_sync.group_ongoing_fortnox_manager",
+        )
+        self.backend.reconciliation_mode = "apply"
+        self.introduce_drift()
+        action = self.backend.with_user(manager).action_reconcile_now()
+        self.run_jobs()
+
+        reconciliation = self.env["ongoing.reconciliation"].browse(action["res_id"])
+        self.assertEqual(reconciliation.state, "done", reconciliation.error)
+        self.assertEqual(reconciliation.applied_count, 5)
+        self.assertEqual(reconciliation.create_uid, manager)
+
+    def test_stock_user_cannot_start_run(self):
+        clerk = new_test_user(self.env, login="lagerarbetare", groups="stock.group_stock_user")
+        with self.assertRaises(AccessError):
+            self.backend.with_user(clerk).action_reconcile_now()
 
     def test_reconcile_now_reuses_waiting_run(self):
         first = self.backend.action_reconcile_now()

@@ -14,10 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from demo_steps import (
     Demo,
     DemoError,
+    reconciliation,
     sales,
 )
 
-STEPS = [sales]
+STEPS = [sales, reconciliation]
 
 
 def main():
