@@ -234,11 +234,19 @@ class OngoingBackend(models.Model):
         reconciliation_model = self.env["ongoing.reconciliation"]
         if data is None:
             waiting = reconciliation_model.search(
-                [("backend_id", "=", self.id), ("state", "=", "queued"), ("source", "=", "api")],
-                limit=1,
+                [("backend_id", "=", self.id), ("state", "=", "queued"), ("source", "=", "api")]
             )
-            if waiting:
-                return waiting
+            alive = waiting.filtered(lambda reconciliation: reconciliation._ongoing_job_alive())
+            (waiting - alive)._ongoing_mark_failed(
+                UserError(
+                    _(
+                        "The run's background job stopped before the run finished; the queue "
+                        "jobs show why."
+                    )
+                )
+            )
+            if alive:
+                return alive[0]
         values = {
             "backend_id": self.id,
             "mode": mode or self.reconciliation_mode,

@@ -174,6 +174,20 @@ class OngoingReconciliation(models.Model):
                 max_retries=12,
             )._ongoing_run()
 
+    def _ongoing_job_alive(self):
+        """Return whether the run's job is still waiting or running."""
+        self.ensure_one()
+        return bool(
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                [
+                    ("identity_key", "=", f"ongoing-reconcile:{self.id}"),
+                    ("state", "in", ("wait_dependencies", "pending", "enqueued", "started")),
+                ]
+            )
+        )
+
     def action_retry(self):
         """Button: run a failed reconciliation again, from the same source."""
         failed = self.filtered(lambda reconciliation: reconciliation.state == "failed")
@@ -242,17 +256,23 @@ class OngoingReconciliation(models.Model):
         return summary
 
     def _ongoing_mark_failed(self, error):
+        """Show the error on the runs and give their responsible an activity."""
         message = error.args[0] if isinstance(error, (UserError, ValidationError)) else str(error)
-        _logger.warning("Reconciliation %s (%s) failed: %s", self.name, self.id, message)
-        self.write({"state": "failed", "error": message, "date_done": fields.Datetime.now()})
-        body = _("The reconciliation failed and changed nothing: %(error)s", error=message)
-        self.message_post(body=body, subtype_xmlid="mail.mt_note")
-        self.activity_schedule(
-            "mail.mail_activity_data_warning",
-            summary=_("Ongoing WMS: stock reconciliation failed"),
-            note=body,
-            user_id=self.backend_id._ongoing_reconciliation_responsible().id,
-        )
+        for reconciliation in self:
+            _logger.warning(
+                "Reconciliation %s (%s) failed: %s", reconciliation.name, reconciliation.id, message
+            )
+            reconciliation.write(
+                {"state": "failed", "error": message, "date_done": fields.Datetime.now()}
+            )
+            body = _("The reconciliation failed and changed nothing: %(error)s", error=message)
+            reconciliation.message_post(body=body, subtype_xmlid="mail.mt_note")
+            reconciliation.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=_("Ongoing WMS: stock reconciliation failed"),
+                note=body,
+                user_id=reconciliation.backend_id._ongoing_reconciliation_responsible().id,
+            )
         return message
 
     # ------------------------------------------------------------------

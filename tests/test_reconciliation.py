@@ -448,6 +448,19 @@ class TestReconciliationFromApi(ReconciliationCase):
         with self.assertRaises(AccessError):
             self.backend.with_user(clerk).action_reconcile_now()
 
+    def test_run_with_stopped_job_replaced(self):
+        first = self.backend.action_reconcile_now()
+        job = self.env["queue.job"].search(
+            [("identity_key", "=", f"ongoing-reconcile:{first['res_id']}")]
+        )
+        job.write({"state": "failed"})
+
+        second = self.backend.action_reconcile_now()
+        stale = self.env["ongoing.reconciliation"].browse(first["res_id"])
+        self.assertNotEqual(second["res_id"], first["res_id"])
+        self.assertEqual(stale.state, "failed")
+        self.assertIn("background job stopped", stale.error)
+
     def test_reconcile_now_reuses_waiting_run(self):
         first = self.backend.action_reconcile_now()
         second = self.backend.action_reconcile_now()
