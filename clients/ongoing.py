@@ -14,6 +14,7 @@ from .errors import FixRequestError, RetryLaterError
 from .http import JsonHttpTransport
 from .ongoing_documents import (
     Article,
+    ArticleItems,
     DocumentError,
     FileResult,
     Order,
@@ -28,6 +29,8 @@ from .ongoing_documents import (
 )
 
 DEFAULT_PAGE_SIZE = 500
+# Article numbers per request when a list is filtered by them; they travel in the URL.
+ARTICLE_NUMBERS_PER_REQUEST = 100
 
 
 class OngoingClient(JsonHttpTransport):
@@ -130,6 +133,30 @@ class OngoingClient(JsonHttpTransport):
             **filters,
         ):
             yield self._parse(Article.from_json, row, "an article")
+
+    def iter_article_items(self, article_numbers=None, page_size=DEFAULT_PAGE_SIZE, **filters):
+        """Yield each article's items in stock (batch, serial, location) as :class:`ArticleItems`.
+
+        ``article_numbers`` limits the list to those articles; the numbers go in
+        the query string, so long lists are asked for in chunks.
+        """
+        numbers = list(article_numbers or [])
+        chunks = [
+            numbers[start : start + ARTICLE_NUMBERS_PER_REQUEST]
+            for start in range(0, len(numbers), ARTICLE_NUMBERS_PER_REQUEST)
+        ] or [None]
+        for chunk in chunks:
+            if chunk:
+                filters["articleNumbers"] = chunk
+            for row in self._iterate(
+                "articleItems",
+                "articleSystemIdFrom",
+                "maxArticlesToGet",
+                lambda row: row["articleSystemId"],
+                page_size,
+                **filters,
+            ):
+                yield self._parse(ArticleItems.from_json, row, "an article's items")
 
     # ------------------------------------------------------------------
     # Orders

@@ -387,6 +387,74 @@ class Article:
 
 
 @dataclass(frozen=True)
+class StockItem:
+    """Items of an article in stock with one batch, serial, location and status.
+
+    ``lot`` is the serial number, or the batch number when the item has no serial,
+    which is how Odoo names its lots and serial numbers.
+    """
+
+    quantity: float
+    batch: str = ""
+    serial: str = ""
+    location: str = ""
+    is_locked: bool = False
+    is_locked_for_sale: bool = False
+    status: str = ""
+    in_date: datetime | None = None
+    expiry_date: datetime | None = None
+
+    @property
+    def lot(self):
+        return self.serial or self.batch
+
+    @classmethod
+    def from_json(cls, data):
+        data = _mapping(data, "an article item")
+        status = data.get("status")
+        if isinstance(status, dict):
+            status = status.get("code") or status.get("name")
+        return cls(
+            quantity=_quantity(data.get("numberOfItems")),
+            batch=_text(data.get("batch", data.get("batchNumber"))).strip(),
+            serial=_text(data.get("serial")).strip(),
+            location=_text(data.get("location")),
+            is_locked=bool(data.get("isLocked")),
+            is_locked_for_sale=bool(data.get("isLockedForSale")),
+            status=_text(status),
+            in_date=parse_time(data.get("inDate")),
+            expiry_date=parse_time(data.get("expiryDate")),
+        )
+
+
+@dataclass(frozen=True)
+class ArticleItems:
+    """An article's items in stock, as one entry of ``GET articleItems`` returns them."""
+
+    article_system_id: int
+    article_number: str
+    items: tuple = ()
+
+    @classmethod
+    def from_json(cls, data):
+        data = _mapping(data, "an article's items")
+        if "articleSystemId" not in data:
+            raise DocumentError("An article item list from Ongoing has no articleSystemId.")
+        return cls(
+            article_system_id=data["articleSystemId"],
+            article_number=_text(data.get("articleNumber")),
+            items=tuple(StockItem.from_json(item) for item in _items(data.get("items"), "items")),
+        )
+
+    def quantities_per_lot(self):
+        """Return {lot: quantity}; items without batch or serial count under ""."""
+        quantities = {}
+        for item in self.items:
+            quantities[item.lot] = quantities.get(item.lot, 0.0) + item.quantity
+        return quantities
+
+
+@dataclass(frozen=True)
 class InventoryAdjustment:
     """One stock change made in the warehouse (count, write-off, goods found)."""
 

@@ -15,6 +15,10 @@ from . import ongoing_order_return
 from . import ongoing_return_cause
 from . import ongoing_webhook_event
 from . import ongoing_inventory_adjustment
+from . import ongoing_reconciliation
+from . import ongoing_reconciliation_compare
+from . import ongoing_reconciliation_apply
+from . import ongoing_backend_reconciliation
 from . import delivery_carrier
 from . import product
 from . import purchase_order
@@ -22,6 +26,7 @@ from . import res_config_settings
 from . import stock_move
 from . import stock_picking
 from . import stock_picking_return
+from . import stock_quant
 from . import stock_warehouse
 from . import fortnox_backend
 from . import fortnox_account_map

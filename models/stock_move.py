@@ -24,6 +24,15 @@ class StockMove(models.Model):
         "whose write-off Ongoing has not reported yet.",
     )
 
+    ongoing_reconciliation_id = fields.Many2one(
+        "ongoing.reconciliation",
+        string="Ongoing Reconciliation",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The stock reconciliation with Ongoing WMS that made this inventory adjustment.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         moves = super().create(vals_list)

@@ -14,6 +14,11 @@ Endpoints, with the shapes of Ongoing's published examples (see
   ``maxArticlesToGet``, repeated ``articleNumbers``, ``articleNumber``,
   ``stockInfoChangedFrom``), ``GET articles/{articleSystemId}``,
   ``POST articles/{articleSystemId}/files``.
+* ``GET articleItems`` (``articleSystemIdFrom``, ``maxArticlesToGet``,
+  ``articleNumber``, repeated ``articleNumbers`` and ``locationNames``): per
+  article, the items in stock with batch, serial, location, lock flags and
+  ``numberOfItems``, so stock can be counted per batch or serial. Articles
+  without stock come with an empty ``items`` list.
 * ``PUT orders``, ``GET orders`` (``orderIdFrom``, ``maxOrdersToGet``,
   ``orderNumber``, repeated ``orderNumbers``, ``orderStatusFrom``/``To``,
   ``orderStatusChangedTimeFrom``, ``onlyOrdersWithOrderLinesToReport``: lines
@@ -116,6 +121,7 @@ from werkzeug.routing import Map, Rule
 from .base import HttpError, SimulatorApp, SimulatorServer
 from .ongoing_input import parse_time
 from .ongoing_json import (
+    article_items_json,
     article_json,
     inventory_adjustments_json,
     order_json,
@@ -147,6 +153,7 @@ ROUTES = Map(
         Rule("/articles", methods=["PUT"], endpoint="put_article"),
         Rule("/articles/<int:object_id>", methods=["GET"], endpoint="get_article"),
         Rule("/articles/<int:object_id>/files", methods=["POST"], endpoint="post_article_file"),
+        Rule("/articleItems", methods=["GET"], endpoint="list_article_items"),
         Rule("/orders", methods=["GET"], endpoint="list_orders"),
         Rule("/orders", methods=["PUT"], endpoint="put_order"),
         Rule("/orders", methods=["DELETE"], endpoint="delete_order_by_number"),
@@ -271,7 +278,7 @@ class OngoingSimulator(SimulatorApp):
             article = self.warehouse.find_article(owner, article_number)
             if article is None:
                 return None
-            figures = self.warehouse.inventory(owner)[article.article_id]
+            figures = self.warehouse.inventory(owner, {article.article_id})[article.article_id]
             return article_json(self.warehouse, article, figures)
 
     def order_state(self, order_number, goods_owner_id=None):
@@ -489,17 +496,31 @@ class OngoingSimulator(SimulatorApp):
             id_from=self._int_arg(request, "articleSystemIdFrom"),
             stock_changed_from=self._time_arg(request, "stockInfoChangedFrom"),
         )
-        figures = self.warehouse.inventory(owner)
+        page = self._page(request, articles, "maxArticlesToGet")
+        figures = self.warehouse.inventory(owner, {article.article_id for article in page})
+        return self.json_response(
+            [article_json(self.warehouse, article, figures[article.article_id]) for article in page]
+        )
+
+    def _api_list_article_items(self, request):
+        owner = self._goods_owner(request)
+        articles = self.warehouse.articles_of(
+            owner,
+            numbers=self._numbers_arg(request, "articleNumber", "articleNumbers"),
+            id_from=self._int_arg(request, "articleSystemIdFrom"),
+        )
+        locations = set(request.args.getlist("locationNames"))
         return self.json_response(
             [
-                article_json(self.warehouse, article, figures[article.article_id])
+                article_items_json(self.warehouse, article, locations)
                 for article in self._page(request, articles, "maxArticlesToGet")
             ]
         )
 
     def _api_get_article(self, request, object_id):
         article = self.warehouse.get_article(object_id, self._owners_of_request(request))
-        figures = self.warehouse.inventory(article.goods_owner_id)[article.article_id]
+        owner = article.goods_owner_id
+        figures = self.warehouse.inventory(owner, {article.article_id})[article.article_id]
         return self.json_response(article_json(self.warehouse, article, figures))
 
     def _file_response(self, owner_object, request):

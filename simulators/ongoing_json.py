@@ -424,6 +424,46 @@ def return_causes_json(warehouse):
 
 
 # ----------------------------------------------------------------------
+# Article items (stock per batch, serial and location)
+# ----------------------------------------------------------------------
+
+
+def _item_status_json(status):
+    entry = ARTICLE_ITEM_STATUSES.get(status)
+    return {"code": entry["code"], "name": entry["name"]} if entry else None
+
+
+def stock_item_json(warehouse, item):
+    return {
+        "batch": item.batch,
+        "container": "",
+        "expiryDate": format_time(item.expiry_date),
+        "isLocked": item.status == ITEM_LOCKED,
+        "isLockedForSale": item.status == ITEM_LOCKED_FOR_SALE,
+        "location": item.location,
+        "numberOfItems": item.quantity,
+        "serial": item.serial,
+        "status": _item_status_json(item.status),
+        "comment": item.comment,
+        "warehouse": {"id": 1, "code": warehouse.system, "name": warehouse.system},
+        "inDate": format_time(item.in_date),
+    }
+
+
+def article_items_json(warehouse, article, location_names=None):
+    """Return one entry of ``GET articleItems``: the article and its items in stock."""
+    return {
+        "articleSystemId": article.article_id,
+        "articleNumber": article.article_number,
+        "items": [
+            stock_item_json(warehouse, item)
+            for item in sorted(article.items, key=lambda item: item.item_id)
+            if not location_names or item.location in location_names
+        ],
+    }
+
+
+# ----------------------------------------------------------------------
 # Inventory adjustments
 # ----------------------------------------------------------------------
 

@@ -152,7 +152,8 @@ class WarehouseOperator:
         )
 
     def _article_json(self, article):
-        figures = self.warehouse.inventory(article.goods_owner_id)[article.article_id]
+        owner = article.goods_owner_id
+        figures = self.warehouse.inventory(owner, {article.article_id})[article.article_id]
         return article_json(self.warehouse, article, figures)
 
     # ------------------------------------------------------------------

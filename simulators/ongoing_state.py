@@ -267,13 +267,18 @@ class Warehouse:
     # Inventory
     # ------------------------------------------------------------------
 
-    def inventory(self, goods_owner_id):
-        """Return the stock figures of every article of the goods owner, by article id."""
-        figures = {
-            article.article_id: InventoryFigures()
-            for article in self.articles.values()
-            if article.goods_owner_id == goods_owner_id
-        }
+    def inventory(self, goods_owner_id, article_ids=None):
+        """Return the stock figures of the goods owner's articles, by article id.
+
+        ``article_ids`` limits the figures to those articles, which keeps a page
+        of a long article list cheap to render.
+        """
+        articles = (
+            (a for a in self.articles.values() if a.goods_owner_id == goods_owner_id)
+            if article_ids is None
+            else (self.articles[article_id] for article_id in article_ids)
+        )
+        figures = {article.article_id: InventoryFigures() for article in articles}
         for article_id, figure in figures.items():
             for item in self.articles[article_id].items:
                 figure.physical += item.quantity
@@ -285,7 +290,7 @@ class Warehouse:
         for order in self.orders.values():
             if order.goods_owner_id != goods_owner_id or order.status == ORDER_CANCELLED:
                 continue
-            for line in order.lines:
+            for line in (line for line in order.lines if line.article.article_id in figures):
                 figure = figures[line.article.article_id]
                 if order.status < ORDER_SENT:
                     figure.picked_to_be_collected += line.picked - line.returned
@@ -303,9 +308,8 @@ class Warehouse:
             ):
                 continue
             for line in purchase_order.lines:
-                figures[line.article.article_id].to_receive += max(
-                    0.0, line.advised - line.received
-                )
+                figure = figures.get(line.article.article_id, InventoryFigures())
+                figure.to_receive += max(0.0, line.advised - line.received)
         return figures
 
     def adjustments_between(self, goods_owner_id, time_from, time_to):

@@ -12,6 +12,12 @@ class InventoryMixin:
         self.run_jobs()
         self.put_in_stock(self.product, 20)
 
+    def reconcile(self):
+        reconciliation = self.backend._ongoing_start_reconciliation(mode="apply")
+        self.run_jobs()
+        self.assertEqual(reconciliation.state, "done")
+        return reconciliation
+
     def adjustments(self):
         return self.env["ongoing.inventory.adjustment"].search(
             [("backend_id", "=", self.backend.id)]
@@ -76,6 +82,46 @@ class TestAdjustments(InventoryMixin, SimulatedWarehouseCase):
         self.poll()
         self.assertFalse(self.adjustments())
         self.assertEqual(self.on_hand(), 20)
+
+
+class TestRealtimeThenReconciliation(InventoryMixin, SimulatedWarehouseCase):
+    def test_reconciliation_after_adjustments_applies_nothing(self):
+        self.simulator.adjust("DUK-50", -3, cause="DAMAGED")
+        self.simulator.adjust("DUK-50", 2, comment="Hittade vid inventering")
+        self.poll()
+        self.assertEqual(self.on_hand(), 19)
+
+        reconciliation = self.reconcile()
+        self.assertEqual(reconciliation.difference_count, 0)
+        self.assertEqual(reconciliation.applied_count, 0)
+        self.assertFalse(reconciliation.line_ids)
+        self.assertEqual(self.on_hand(), 19)
+
+    def test_reconciliation_books_pending_adjustment_once(self):
+        # The run starts before any poll saw the write-off: it books the adjustment
+        # as the real-time flow would, marks it settled, and corrects nothing.
+        self.simulator.adjust("DUK-50", -3, cause="DAMAGED")
+        reconciliation = self.reconcile()
+
+        [line] = reconciliation.line_ids
+        self.assertEqual(line.case, "settled")
+        self.assertEqual(line.difference_qty, -3)
+        self.assertFalse(line.applied)
+        self.assertEqual(reconciliation.applied_count, 0)
+        self.assertEqual(self.on_hand(), 17)
+
+        self.poll()
+        self.assertEqual(self.on_hand(), 17)
+        self.assertEqual(len(self.adjustments()), 1)
+
+    def test_reconciliation_while_locked_applies_nothing(self):
+        self.simulator.lock_stock("DUK-50", 4, reason="Kvalitetskontroll")
+        self.poll()
+        reconciliation = self.reconcile()
+        self.assertEqual(reconciliation.applied_count, 0)
+        self.assertFalse(reconciliation.line_ids)
+        self.assertEqual(self.on_hand(self.backend.locked_location_id), 4)
+        self.assertEqual(self.on_hand(), 16)
 
 
 class TestLockedStock(InventoryMixin, SimulatedWarehouseCase):

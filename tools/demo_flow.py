@@ -16,11 +16,12 @@ from demo_steps import (
     DemoError,
     adjustments,
     purchases,
+    reconciliation,
     returns,
     sales,
 )
 
-STEPS = [purchases, sales, returns, adjustments]
+STEPS = [purchases, sales, returns, adjustments, reconciliation]
 
 
 def main():

@@ -1,1 +1,1 @@
-from . import ongoing_manual_validation, stock_return_picking
+from . import ongoing_manual_validation, ongoing_reconciliation_import, stock_return_picking
