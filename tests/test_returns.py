@@ -586,3 +586,34 @@ class TestReturnWebhooks(ReturnsMixin, SimulatedWarehouseHttpCase):
         event = self.env["ongoing.webhook.event"].search([("event_id", "=", "return-order-1")])
         self.assertEqual(event.kind, "return")
         self.assertEqual(event.state, "done")
+
+
+class TestReturnsInReconciliation(ReturnsMixin, SimulatedWarehouseCase):
+    def setUp(self):
+        super().setUp()
+        self.product = self.make_product("RET-REC", name="Kudde Lund")
+        self.run_jobs()
+        self.put_in_stock(self.product, 20)
+        self.sale, self.delivery = self.deliver(self.product, 5)
+
+    def reconcile(self):
+        reconciliation = self.backend._ongoing_start_reconciliation(mode="apply")
+        self.run_jobs()
+        return reconciliation
+
+    def test_received_unbooked_return_counted_once(self):
+        returned = self.create_odoo_return(self.delivery, 2, cause_code="REGRET")
+        self.run_jobs()
+        self.simulator.receive_return_order(returned.name)
+
+        reconciliation = self.reconcile()
+
+        [line] = reconciliation.line_ids
+        self.assertEqual(line.case, "in_flight")
+        self.assertEqual(line.in_flight_qty, 2)
+        self.assertFalse(line.applied)
+        self.assertEqual(self.product.with_context(location=self.stock.id).qty_available, 15)
+
+        self.poll()
+        self.assertEqual(returned.state, "done")
+        self.assertFalse(self.reconcile().line_ids)
