@@ -15,12 +15,14 @@ from demo_steps import (
     Demo,
     DemoError,
     adjustments,
+    fortnox,
     purchases,
     returns,
     sales,
+    vouchers,
 )
 
-STEPS = [purchases, sales, returns, adjustments]
+STEPS = [purchases, sales, returns, adjustments, fortnox, vouchers]
 
 
 def main():
