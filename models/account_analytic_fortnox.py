@@ -56,8 +56,8 @@ class AccountMoveLine(models.Model):
     def _fortnox_dimension_parts(self, amount):
         """Return [((cost centre, project), amount)] of an amount of this journal item.
 
-        ``amount`` (Decimal, in öre) is split as the analytic distribution
-        says. Raises UserError when the distribution exceeds 100 %, which a
+        ``amount`` (Decimal, in SEK to the öre) is split by the analytic
+        distribution. Raises UserError when the distribution exceeds 100 %, which a
         Fortnox row cannot carry.
         """
         self.ensure_one()

@@ -1,4 +1,4 @@
-"""What a vendor bill or refund becomes in Fortnox: a supplier invoice.
+"""Vendor bills and refunds as Fortnox supplier invoices.
 
 The supplier invoice carries the bill's journal items as rows, so Fortnox
 books what Odoo booked: the expense or stock-interim accounts, the input VAT

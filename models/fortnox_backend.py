@@ -323,6 +323,12 @@ class FortnoxBackend(models.Model):
                     )
                 )
 
+    @api.onchange("stock_voucher_mode")
+    def _onchange_stock_voucher_mode(self):
+        # Entries from before the switch were booked in Fortnox by other means.
+        if self.stock_voucher_mode != "off" and self._origin.stock_voucher_mode == "off":
+            self.stock_voucher_start_date = fields.Date.context_today(self)
+
     @api.onchange("export_vendor_bills")
     def _onchange_export_vendor_bills(self):
         scopes = (self.scopes or "").split()

@@ -192,7 +192,7 @@ class FortnoxExportMixin(models.AbstractModel):
         }
 
     def _fortnox_record_failure(self, error):
-        """Record a failed export as its kind asks: reconnect, retry later or fix first."""
+        """Record a failed export by its kind: reconnect, retry later or fix first."""
         # A 401 even with a refreshed token means only a new connection helps.
         if isinstance(error, FortnoxReconnectNeeded) or (
             isinstance(error, FixCredentialsError) and error.status == 401

@@ -3,8 +3,8 @@
 Odoo values every receipt, delivery, return, inventory adjustment and
 vendor-bill revaluation with a journal entry (on the Swedish chart, the stock
 account against 4960). A ``fortnox.voucher`` gathers such entries and is sent
-to Fortnox once as one voucher. In daily mode it gathers one day's entries; in
-per-entry mode it holds a single entry.
+to Fortnox once as one voucher. In daily mode it gathers one day's entries, and in
+per-entry mode it contains a single entry.
 
 A stock valuation entry is a posted journal entry linked to a stock
 valuation layer or a stock move, or one that reverses such an entry (see
@@ -35,7 +35,8 @@ from .account_move_fortnox_payload import round_money, to_decimal
 _logger = logging.getLogger(__name__)
 
 VOUCHER_GROUPINGS = [("daily", "Daily"), ("entry", "Per Entry")]
-#: Longest description sent, marker included; Fortnox's own limit is not documented.
+#: Maximum length of the description sent, marker included (an estimate: Fortnox
+#: documents no limit).
 MAX_DESCRIPTION = 100
 
 
@@ -103,7 +104,7 @@ class FortnoxVoucher(models.Model):
     @api.depends("move_ids")
     def _compute_amount(self):
         for voucher in self:
-            sums, _accounts = voucher._fortnox_account_sums(voucher.backend_id, strict=False)
+            sums, _accounts = voucher._fortnox_account_sums(voucher.backend_id.sudo(), strict=False)
             voucher.amount = float(sum((value for value in sums.values() if value > 0), Decimal(0)))
 
     # ------------------------------------------------------------------
@@ -140,7 +141,7 @@ class FortnoxVoucher(models.Model):
         if not moves:
             return self.browse()
 
-        # Concurrent gatherers take turns: the second one sees the entries taken.
+        # Concurrent gatherers take turns, and the second one finds the entries taken.
         moves.flush_recordset(["fortnox_voucher_id"])
         self.env.cr.execute(
             "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", [tuple(moves.ids)]
@@ -382,10 +383,10 @@ class FortnoxVoucher(models.Model):
                     date=self.date.isoformat(),
                 )
             )
-        self._fortnox_check_series(client)
-        self._fortnox_check_accounts(client, rows, sources, year["Id"])
-
-        voucher = client.find_voucher(self.voucher_series, self.date, self.marker, year["Id"])
+        voucher = self._fortnox_settle_series(backend, client, year["Id"])
+        if not voucher:
+            self._fortnox_check_accounts(client, rows, sources, year["Id"])
+            voucher = client.find_voucher(self.voucher_series, self.date, self.marker, year["Id"])
         if voucher:
             _logger.info(
                 "Stock voucher %s: found in Fortnox as %s%s, not created again",
@@ -396,8 +397,20 @@ class FortnoxVoucher(models.Model):
             return voucher
         return client.create_voucher(self._fortnox_voucher_payload(rows), financial_year=year["Id"])
 
-    def _fortnox_check_series(self, client):
+    def _fortnox_settle_series(self, backend, client, year_id):
+        """Take the connection's series unless the voucher may be in its own; check it exists.
+
+        A voucher keeps the series it was first sent in. When the connection's
+        series has changed since, the voucher moves to the new one unless
+        Fortnox already has it in the old one, which is then returned.
+        """
         codes = {str(series.get("Code")) for series in client.list_voucher_series()}
+        if self.voucher_series != backend.stock_voucher_series:
+            if self.voucher_series in codes:
+                found = client.find_voucher(self.voucher_series, self.date, self.marker, year_id)
+                if found:
+                    return found
+            self.write({"voucher_series": backend.stock_voucher_series})
         if self.voucher_series not in codes:
             raise UserError(
                 _(
@@ -407,6 +420,7 @@ class FortnoxVoucher(models.Model):
                     series=self.voucher_series,
                 )
             )
+        return None
 
     def _fortnox_check_accounts(self, client, rows, sources, year_id):
         """Raise UserError naming every account of the rows that Fortnox lacks or has inactive."""

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.exceptions import UserError
 
+from .fortnox_common import connect_to_simulator
 from .fortnox_ledger_common import FortnoxLedgerCase, to_decimal
 
 
@@ -214,6 +215,20 @@ class TestStockVouchers(FortnoxLedgerCase):
         [voucher] = self.fortnox_vouchers()
         self.assertEqual(voucher["TransactionDate"], old_day.isoformat())
 
+    def test_series_change_keeps_sent_voucher(self):
+        self.count_stock(self.towel, 5, day=self.yesterday)
+        self.fortnox.inject("drop", method="POST", path="/3/vouchers", after=True)
+        self.send_stock_vouchers()
+        self.fortnox_backend.stock_voucher_series = "B"
+
+        self.run_jobs(include_delayed=True)
+
+        [record] = self.vouchers()
+        self.assertEqual(record.fortnox_state, "exported")
+        self.assertEqual(record.voucher_series, "A")
+        self.assertEqual(len(self.fortnox_vouchers("A")), 1)
+        self.assertFalse(self.fortnox_vouchers("B"))
+
     def test_unknown_series_explained(self):
         self.fortnox_backend.stock_voucher_series = "L"
         self.count_stock(self.towel, 5, day=self.yesterday)
@@ -223,6 +238,15 @@ class TestStockVouchers(FortnoxLedgerCase):
         [record] = self.vouchers()
         self.assertEqual(record.fortnox_state, "failed")
         self.assertIn("no voucher series L", record.fortnox_error)
+        self.assertFalse(self.voucher_posts())
+
+        self.fortnox_backend.stock_voucher_series = "A"
+        record.action_fortnox_send()
+        self.run_jobs()
+
+        self.assertEqual(record.fortnox_state, "exported")
+        self.assertEqual(record.voucher_series, "A")
+        self.assertEqual(len(self.fortnox_vouchers("A")), 1)
 
     def test_lost_response_does_not_duplicate_voucher(self):
         self.count_stock(self.towel, 5, day=self.yesterday)
@@ -290,17 +314,12 @@ class TestStockVouchers(FortnoxLedgerCase):
         self.assertEqual(record.fortnox_state, "reconnect")
         self.assertEqual(self.fortnox_backend.state, "reconnect")
 
-        self.setUp_reconnect()
-
-        self.assertEqual(record.fortnox_state, "exported")
-        self.assertEqual(len(self.fortnox_vouchers()), 1)
-
-    def setUp_reconnect(self):
-        from .fortnox_common import connect_to_simulator
-
         connect_to_simulator(self.fortnox, self.fortnox_backend)
         self.env["account.move"]._fortnox_resume_blocked(self.fortnox_backend)
         self.run_jobs()
+
+        self.assertEqual(record.fortnox_state, "exported")
+        self.assertEqual(len(self.fortnox_vouchers()), 1)
 
     def test_per_entry_mode_sends_each_entry(self):
         self.fortnox_backend.stock_voucher_mode = "entry"

@@ -67,6 +67,7 @@ def credit_return(demo):
         [("move_type", "=", "out_invoice"), ("line_ids.sale_line_ids.order_id", "=", sale_id)],
         ["id", "name", "journal_id"],
     )
+
     context = {"active_model": "account.move", "active_ids": [invoice["id"]]}
     wizard = demo.call(
         "account.move.reversal",
@@ -80,6 +81,7 @@ def credit_return(demo):
     )
     action = demo.call("account.move.reversal", "refund_moves", [wizard], context=context)
     credit_id = action["res_id"]
+
     lines = demo.search_read(
         "account.move.line",
         [
