@@ -40,6 +40,7 @@
         "views/fortnox_backend_views.xml",
         "views/fortnox_oauth_templates.xml",
         "views/account_move_fortnox_views.xml",
+        "views/fortnox_voucher_views.xml",
         "views/res_config_settings_fortnox_views.xml",
     ],
     "installable": True,

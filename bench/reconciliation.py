@@ -10,10 +10,10 @@ corrects one product at a time. For each it prints the wall time of the fetch,
 compare and apply phases, the SQL queries of each phase, and the process's
 peak memory (resident set, from /proc) with the part the run added.
 
-Run from the repository root with the project's virtualenv, after ``make test``
-has written ``.build/odoo.conf``::
+Run from the repository root through tools/python, which sets up the project's
+virtualenv and configuration::
 
-    $VENV/bin/python bench/reconciliation.py --articles 50000 --port 18650
+    tools/python bench/reconciliation.py --articles 50000 --port 18650
 
 The first run for a number of articles creates its database (about 40 s per
 10,000 products); later runs update the addon in it and reuse it.
@@ -113,7 +113,8 @@ def ensure_database(config, db, articles):
     else:
         print(f"bench: updating the addon in {db}", flush=True)
         # tools/setup.sh records where the Odoo tree with odoo-bin is.
-        odoo_bin = Path((ROOT / ".build" / "odoo-src-path").read_text().strip()) / "odoo-bin"
+        build = Path(os.environ["BUILD"])
+        odoo_bin = Path((build / "odoo-src-path").read_text().strip()) / "odoo-bin"
         subprocess.run(
             [
                 sys.executable,
@@ -413,7 +414,7 @@ def print_table(results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default=str(ROOT / ".build" / "odoo.conf"))
+    parser.add_argument("--config", default=os.environ.get("ODOO_CONF"))
     parser.add_argument("--db", help="Database (default: ofs_bench_reconciliation_ARTICLES).")
     parser.add_argument("--articles", type=int, default=50_000)
     parser.add_argument("--drift", type=float, default=0.02, help="Share of drifted articles.")

@@ -593,6 +593,43 @@ class FortnoxClient(JsonHttpTransport):
         path = f"vouchers/sublist/{_segment(series)}" if series else "vouchers"
         return list(self.iterate(path, "Vouchers", params))
 
+    def find_voucher(self, series, day, marker, financial_year=None):
+        """Return the full voucher of ``series`` on ``day`` whose description contains ``marker``.
+
+        Vouchers have no external reference. A sender that puts a unique
+        marker into the description finds its voucher again this way after a
+        create whose response was lost. Returns None when there is none, and
+        raises :class:`FixRequestError` when several carry the marker.
+        """
+        if not marker:
+            raise ValueError("An empty marker matches every voucher.")
+        matches = []
+        checks = 0
+        for row in self.list_vouchers(series, day, day, financial_year):
+            description = row.get("Description")
+            if description is None:
+                # A list row without the description is read in full, a bounded number of times.
+                checks += 1
+                if checks > MAX_REFERENCE_CHECKS:
+                    raise FixRequestError(
+                        f"Fortnox's voucher list does not show descriptions, so the voucher "
+                        f"marked {marker!r} cannot be found; look it up in Fortnox."
+                    )
+                description = self.get_voucher(series, row["VoucherNumber"], financial_year).get(
+                    "Description"
+                )
+            if marker in (description or ""):
+                matches.append(row)
+        if len(matches) > 1:
+            numbers = ", ".join(f"{row['VoucherSeries']}{row['VoucherNumber']}" for row in matches)
+            raise FixRequestError(
+                f"Fortnox has several vouchers marked {marker!r} ({numbers}); reverse the "
+                f"duplicates in Fortnox."
+            )
+        if not matches:
+            return None
+        return self.get_voucher(series, matches[0]["VoucherNumber"], financial_year)
+
     def list_voucher_series(self):
         return list(self.iterate("voucherseries", "VoucherSeriesCollection"))
 
@@ -637,6 +674,9 @@ class FortnoxClient(JsonHttpTransport):
             supplier,
             f"supplier {supplier_number}",
         )
+
+    def iter_suppliers(self, **params):
+        yield from self.iterate("suppliers", "Suppliers", params)
 
     def create_supplier_invoice(self, supplier_invoice):
         """Create a supplier invoice; the response contains Fortnox's ``GivenNumber``."""

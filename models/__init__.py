@@ -29,11 +29,16 @@ from . import stock_picking_return
 from . import stock_quant
 from . import stock_warehouse
 from . import fortnox_backend
+from . import fortnox_export_mixin
 from . import fortnox_account_map
 from . import account_fiscal_position_fortnox
 from . import res_company_fortnox
 from . import res_partner_fortnox
 from . import product_product_fortnox
 from . import account_move_fortnox_payload
+from . import account_analytic_fortnox
 from . import account_move_fortnox
+from . import account_move_fortnox_supplier
+from . import fortnox_voucher
+from . import account_move_fortnox_voucher
 from . import res_config_settings_fortnox

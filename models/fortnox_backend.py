@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from datetime import timedelta, timezone
 
@@ -26,6 +27,10 @@ _logger = logging.getLogger(__name__)
 
 #: Scopes the invoice export and the voucher export need (see Fortnox's scope list).
 DEFAULT_SCOPES = "invoice customer article bookkeeping currency settings"
+#: Further scopes the vendor bill export needs.
+SUPPLIER_SCOPES = ("supplier", "supplierinvoice")
+#: Voucher series codes as Fortnox names them (A, B, ... and longer codes a company adds).
+VOUCHER_SERIES_CODE = re.compile(r"[A-Z0-9]{1,10}")
 #: An access token this close to its expiry is refreshed before use, so that a
 #: long job does not run into the expiry half way.
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
@@ -154,6 +159,37 @@ class FortnoxBackend(models.Model):
         help="Customer invoices and credit notes dated from this day on are exported when "
         "posted; older ones only with the Export to Fortnox button.",
     )
+    export_vendor_bills = fields.Boolean(
+        string="Export Vendor Bills",
+        tracking=True,
+        help="Export posted vendor bills and refunds as Fortnox supplier invoices, with their "
+        "suppliers. Off: the accountant registers supplier invoices in Fortnox (see the README).",
+    )
+    stock_voucher_mode = fields.Selection(
+        [("off", "Off"), ("daily", "Daily"), ("entry", "Per Entry")],
+        string="Stock Vouchers",
+        default="off",
+        required=True,
+        tracking=True,
+        help="Send Odoo's stock valuation entries (receipts, deliveries, returns, inventory "
+        "adjustments, revaluations) to Fortnox as vouchers. Daily: one voucher per finished day "
+        "with the day's sum per account. Per Entry: one voucher per entry, as it is posted.",
+    )
+    stock_voucher_series = fields.Char(
+        string="Voucher Series",
+        default="A",
+        required=True,
+        tracking=True,
+        help="Fortnox voucher series of the stock vouchers, for example A or a series of its "
+        "own created in Fortnox.",
+    )
+    stock_voucher_start_date = fields.Date(
+        string="Send Stock Entries From",
+        default=fields.Date.context_today,
+        tracking=True,
+        help="Stock valuation entries dated from this day on go to Fortnox; older ones were "
+        "booked there by other means.",
+    )
     account_map_ids = fields.One2many(
         "fortnox.account.map", "backend_id", string="Account Mapping", copy=True
     )
@@ -166,6 +202,9 @@ class FortnoxBackend(models.Model):
     )
     failed_invoice_count = fields.Integer(compute="_compute_invoice_counts")
     pending_invoice_count = fields.Integer(compute="_compute_invoice_counts")
+    failed_bill_count = fields.Integer(compute="_compute_invoice_counts")
+    stock_voucher_count = fields.Integer(compute="_compute_stock_voucher_counts")
+    failed_stock_voucher_count = fields.Integer(compute="_compute_stock_voucher_counts")
 
     def init(self):
         self.env.cr.execute(RATE_LIMIT_TABLE_SQL)
@@ -188,6 +227,22 @@ class FortnoxBackend(models.Model):
             )
             backend.pending_invoice_count = moves.search_count(
                 [*domain, ("fortnox_state", "=", "pending")]
+            )
+            backend.failed_bill_count = moves.search_count(
+                [
+                    ("company_id", "=", backend.company_id.id),
+                    ("move_type", "in", ("in_invoice", "in_refund")),
+                    ("fortnox_state", "in", ("failed", "reconnect")),
+                ]
+            )
+
+    def _compute_stock_voucher_counts(self):
+        vouchers = self.env["fortnox.voucher"]
+        for backend in self:
+            domain = [("backend_id", "=", backend.id)]
+            backend.stock_voucher_count = vouchers.search_count(domain)
+            backend.failed_stock_voucher_count = vouchers.search_count(
+                [*domain, ("fortnox_state", "in", ("failed", "reconnect"))]
             )
 
     # ------------------------------------------------------------------
@@ -236,11 +291,49 @@ class FortnoxBackend(models.Model):
                     )
                 )
 
-    @api.constrains("scopes")
+    @api.constrains("scopes", "export_vendor_bills", "stock_voucher_mode")
     def _check_scopes(self):
         for backend in self:
-            if "invoice" not in (backend.scopes or "").split():
+            scopes = (backend.scopes or "").split()
+            if "invoice" not in scopes:
                 raise ValidationError(_("The scopes must include 'invoice' to export invoices."))
+            if backend.stock_voucher_mode != "off" and "bookkeeping" not in scopes:
+                raise ValidationError(
+                    _("The scopes must include 'bookkeeping' to send stock vouchers.")
+                )
+            missing = [scope for scope in SUPPLIER_SCOPES if scope not in scopes]
+            if backend.export_vendor_bills and missing:
+                raise ValidationError(
+                    _(
+                        "The scopes must include %(scopes)s to export vendor bills. Add them, "
+                        "then press Reconnect so that Fortnox grants them.",
+                        scopes=", ".join(f"'{scope}'" for scope in missing),
+                    )
+                )
+
+    @api.constrains("stock_voucher_series")
+    def _check_stock_voucher_series(self):
+        for backend in self:
+            if not VOUCHER_SERIES_CODE.fullmatch(backend.stock_voucher_series or ""):
+                raise ValidationError(
+                    _(
+                        "The voucher series %(series)s is not a Fortnox series code: use capital "
+                        "letters and digits, for example A.",
+                        series=backend.stock_voucher_series,
+                    )
+                )
+
+    @api.onchange("stock_voucher_mode")
+    def _onchange_stock_voucher_mode(self):
+        # Entries from before the switch were booked in Fortnox by other means.
+        if self.stock_voucher_mode != "off" and self._origin.stock_voucher_mode == "off":
+            self.stock_voucher_start_date = fields.Date.context_today(self)
+
+    @api.onchange("export_vendor_bills")
+    def _onchange_export_vendor_bills(self):
+        scopes = (self.scopes or "").split()
+        if self.export_vendor_bills:
+            self.scopes = " ".join(scopes + [s for s in SUPPLIER_SCOPES if s not in scopes])
 
     # ------------------------------------------------------------------
     # Life cycle and jobs
@@ -659,6 +752,55 @@ class FortnoxBackend(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def action_fortnox_send_stock_vouchers(self):
+        """Button: gather every unsent stock valuation entry up to today and send the vouchers.
+
+        Unlike the cron, which waits for a day to end, this includes today's
+        entries, so an entry of today posted later goes in a further voucher
+        for today. Vouchers not in Fortnox yet are sent again too.
+        """
+        self.ensure_one()
+        vouchers_model = self.env["fortnox.voucher"]
+        vouchers_model.browse()._fortnox_check_user()
+        if self.stock_voucher_mode == "off":
+            raise UserError(_("Stock vouchers are off on %(backend)s.", backend=self.display_name))
+        new = vouchers_model._fortnox_collect(self, fields.Date.context_today(self))
+        waiting = vouchers_model.sudo().search(
+            [
+                ("backend_id", "=", self.id),
+                ("fortnox_state", "in", ("pending", "failed", "reconnect")),
+            ]
+        )
+        (new | waiting)._fortnox_send_again()
+        return self._notify(
+            _(
+                "%(new)s new stock voucher(s) gathered; %(count)s voucher(s) are being sent to "
+                "Fortnox.",
+                new=len(new),
+                count=len(new | waiting),
+            ),
+            "success",
+        )
+
+    def action_view_stock_vouchers(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ongoing_fortnox_sync.action_fortnox_voucher"
+        )
+        action["domain"] = [("backend_id", "=", self.id)]
+        return action
+
+    def action_view_failed_bills(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_in_invoice")
+        action["domain"] = [
+            ("company_id", "=", self.company_id.id),
+            ("move_type", "in", ("in_invoice", "in_refund")),
+            ("fortnox_state", "in", ("failed", "reconnect")),
+        ]
+        action["context"] = {"default_move_type": "in_invoice"}
+        return action
 
     def action_view_failed_invoices(self):
         self.ensure_one()

@@ -62,6 +62,18 @@ class ResPartner(models.Model):
         copy=False,
         help="Fingerprint of the customer data last sent to Fortnox.",
     )
+    fortnox_supplier_number = fields.Char(
+        string="Fortnox Supplier Number",
+        company_dependent=True,
+        copy=False,
+        help="The supplier's number in this company's Fortnox. Filled in by the first vendor "
+        "bill export; enter it yourself to link the partner to a supplier already in Fortnox.",
+    )
+    fortnox_supplier_digest = fields.Char(
+        company_dependent=True,
+        copy=False,
+        help="Fingerprint of the supplier data last sent to Fortnox.",
+    )
 
     def _fortnox_customer_reference(self):
         return f"{CUSTOMER_REFERENCE_PREFIX}{self.id}"
@@ -116,32 +128,65 @@ class ResPartner(models.Model):
         self.ensure_one()
         partner = self.with_company(backend.company_id)
         payload = partner._fortnox_customer_payload(vat_type, currency_code)
+        return partner._fortnox_upsert(
+            backend,
+            payload,
+            number_field="fortnox_customer_number",
+            digest_field="fortnox_customer_digest",
+            number_key="CustomerNumber",
+            update=client.update_customer,
+            create=client.create_customer,
+            find=lambda: partner._fortnox_find_customer(client, payload),
+            missing_message=lambda number: _(
+                "Fortnox has no customer %(number)s, the number stored on %(partner)s. "
+                "Correct or clear the Fortnox customer number on the partner.",
+                number=number,
+                partner=partner.display_name,
+            ),
+        )
+
+    def _fortnox_upsert(
+        self,
+        backend,
+        payload,
+        *,
+        number_field,
+        digest_field,
+        number_key,
+        update,
+        create,
+        find,
+        missing_message,
+    ):
+        """Send ``payload`` as a new or changed Fortnox register entry; return its number.
+
+        ``number_field`` and ``digest_field`` are the company-dependent
+        partner fields that store the number and the fingerprint of what was
+        sent. ``find()`` returns the entry that already stands for the
+        partner, or None. ``missing_message(number)`` explains a stored
+        number that Fortnox does not know.
+        """
+        self.ensure_one()
+        partner = self.with_company(backend.company_id)
         digest = payload_digest(payload)
-        number = partner.fortnox_customer_number
-        if number and partner.fortnox_customer_digest == digest:
+        number = partner[number_field]
+        if number and partner[digest_field] == digest:
             return number
 
         if number:
             try:
-                client.update_customer(number, payload)
+                update(number, payload)
             except NotFoundError as error:
-                raise UserError(
-                    _(
-                        "Fortnox has no customer %(number)s, the number stored on %(partner)s. "
-                        "Correct or clear the Fortnox customer number on the partner.",
-                        number=number,
-                        partner=partner.display_name,
-                    )
-                ) from error
+                raise UserError(missing_message(number)) from error
         else:
-            existing = partner._fortnox_find_customer(client, payload)
+            existing = find()
             if existing:
-                number = existing["CustomerNumber"]
-                client.update_customer(number, payload)
+                number = existing[number_key]
+                update(number, payload)
             else:
-                number = client.create_customer(payload)["CustomerNumber"]
+                number = create(payload)[number_key]
 
-        partner.sudo().write({"fortnox_customer_number": number, "fortnox_customer_digest": digest})
+        partner.sudo().write({number_field: number, digest_field: digest})
         return number
 
     def _fortnox_find_customer(self, client, payload):
@@ -154,25 +199,97 @@ class ResPartner(models.Model):
         sharing an organisation number therefore share one Fortnox customer.
         """
         reference = payload["ExternalReference"]
-        expected_number = re.sub(r"\D", "", payload["OrganisationNumber"])
-        same_number = []
+        rows = []
         for row in client.iter_customers():
             if row.get("ExternalReference") == reference:
                 return row
-            if expected_number and re.sub(r"\D", "", row.get("OrganisationNumber") or "") == (
-                expected_number
-            ):
-                same_number.append(row)
+            rows.append(row)
+        return self._fortnox_single_by_organisation_number(
+            rows, payload["OrganisationNumber"], "CustomerNumber"
+        )
+
+    def _fortnox_single_by_organisation_number(self, rows, organisation_number, number_key):
+        """Return the one row with this organisation number, None for none, or raise for several."""
+        expected = re.sub(r"\D", "", organisation_number or "")
+        if not expected:
+            return None
+        same_number = [
+            row
+            for row in rows
+            if re.sub(r"\D", "", row.get("OrganisationNumber") or "") == expected
+        ]
         if len(same_number) > 1:
-            numbers = ", ".join(str(row["CustomerNumber"]) for row in same_number)
+            numbers = ", ".join(str(row[number_key]) for row in same_number)
             raise UserError(
                 _(
-                    "Several Fortnox customers (%(numbers)s) have the organisation number "
-                    "%(organisation)s of %(partner)s. Enter the right one as Fortnox customer "
-                    "number on the partner.",
+                    "Several Fortnox entries (%(numbers)s) have the organisation number "
+                    "%(organisation)s of %(partner)s. Enter the right number on the partner "
+                    "(Accounting tab).",
                     numbers=numbers,
-                    organisation=payload["OrganisationNumber"],
+                    organisation=organisation_number,
                     partner=self.display_name,
                 )
             )
         return same_number[0] if same_number else None
+
+    # ------------------------------------------------------------------
+    # Suppliers
+    # ------------------------------------------------------------------
+
+    def _fortnox_supplier_payload(self, currency_code):
+        """Return the Fortnox supplier document of this commercial partner."""
+        self.ensure_one()
+        payload = {
+            "Name": self.name,
+            "OrganisationNumber": self._fortnox_organisation_number(),
+            "VATNumber": self.vat or "",
+            "Currency": currency_code,
+            "Address1": self.street or "",
+            "Address2": self.street2 or "",
+            "ZipCode": self.zip or "",
+            "City": self.city or "",
+            "Email": self.email or "",
+            "Phone1": self.phone or "",
+        }
+        if self.country_id:
+            payload["CountryCode"] = self.country_id.code
+        return payload
+
+    def _fortnox_sync_supplier(self, backend, client, currency_code):
+        """Create or update this commercial partner as a Fortnox supplier; return its number."""
+        self.ensure_one()
+        partner = self.with_company(backend.company_id)
+        payload = partner._fortnox_supplier_payload(currency_code)
+        return partner._fortnox_upsert(
+            backend,
+            payload,
+            number_field="fortnox_supplier_number",
+            digest_field="fortnox_supplier_digest",
+            number_key="SupplierNumber",
+            update=client.update_supplier,
+            create=client.create_supplier,
+            find=lambda: partner._fortnox_find_supplier(client, payload),
+            missing_message=lambda number: _(
+                "Fortnox has no supplier %(number)s, the number stored on %(partner)s. "
+                "Correct or clear the Fortnox supplier number on the partner.",
+                number=number,
+                partner=partner.display_name,
+            ),
+        )
+
+    def _fortnox_find_supplier(self, client, payload):
+        """Return the Fortnox supplier that already stands for this partner, or None.
+
+        Fortnox suppliers have no external reference, so a supplier is found
+        again by its organisation number, else by its VAT number.
+        """
+        rows = list(client.iter_suppliers())
+        found = self._fortnox_single_by_organisation_number(
+            rows, payload["OrganisationNumber"], "SupplierNumber"
+        )
+        if found or not payload["VATNumber"]:
+            return found
+        # NOTE: a supplier with neither number is created again when the
+        # response to its creation was lost.
+        same_vat = [row for row in rows if row.get("VATNumber") == payload["VATNumber"]]
+        return same_vat[0] if len(same_vat) == 1 else None

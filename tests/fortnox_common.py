@@ -20,6 +20,20 @@ CLIENT_SECRET = "odoo-test-secret-5b1e"
 SIMULATOR_RATE_LIMIT = 10_000
 
 
+def connect_to_simulator(simulator, backend):
+    """Give the backend tokens of a new simulator connection, as a finished OAuth flow does."""
+    tokens = simulator.create_connection()
+    backend.sudo().write(
+        {
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "token_expires_at": fields.Datetime.now() + timedelta(seconds=tokens["expires_in"]),
+            "state": "connected",
+        }
+    )
+    return tokens
+
+
 class FortnoxSetupMixin(LoopbackRequestsMixin):
     """A Swedish company connected to a Fortnox simulator, with customers, products and taxes.
 
@@ -138,17 +152,7 @@ class FortnoxSetupMixin(LoopbackRequestsMixin):
 
     def connect_backend(self, backend=None):
         """Give the backend tokens of a new simulator connection, as a finished OAuth flow does."""
-        backend = backend or self.backend
-        tokens = self.simulator.create_connection()
-        backend.sudo().write(
-            {
-                "access_token": tokens["access_token"],
-                "refresh_token": tokens["refresh_token"],
-                "token_expires_at": fields.Datetime.now() + timedelta(seconds=tokens["expires_in"]),
-                "state": "connected",
-            }
-        )
-        return tokens
+        return connect_to_simulator(self.simulator, backend or self.backend)
 
     def make_invoice(self, partner, lines, currency=None, move_type="out_invoice", post=True):
         """Create a customer invoice of [(product, quantity, price, discount)]; post it."""

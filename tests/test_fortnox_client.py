@@ -543,6 +543,41 @@ class TestFortnoxClientDocuments(FortnoxSimulatorCase):
         )
         self.assertEqual([row["VoucherNumber"] for row in listed], [created["VoucherNumber"]])
 
+    def create_stock_voucher(self, description, day=TODAY):
+        return self.client.create_voucher(
+            {
+                "VoucherSeries": "A",
+                "TransactionDate": day,
+                "Description": description,
+                "VoucherRows": [
+                    {"Account": 1410, "Debit": 100, "Credit": 0},
+                    {"Account": 4960, "Debit": 0, "Credit": 100},
+                ],
+            }
+        )
+
+    def test_find_voucher_by_marker(self):
+        self.create_stock_voucher("Lager 2025-06-16 [Odoo aaa111]")
+        wanted = self.create_stock_voucher("Lager 2025-06-16 [Odoo bbb222]")
+        self.create_stock_voucher("Lager 2025-06-15 [Odoo bbb222]", day="2025-06-15")
+        year = self.client.get_financial_year_for_date(TODAY)
+
+        found = self.client.find_voucher("A", TODAY, "Odoo bbb222", year["Id"])
+
+        self.assertEqual(found["VoucherNumber"], wanted["VoucherNumber"])
+        self.assertEqual([row["Account"] for row in found["VoucherRows"]], [1410, 4960])
+        self.assertIsNone(self.client.find_voucher("A", TODAY, "Odoo ccc333", year["Id"]))
+        self.assertIsNone(self.client.find_voucher("B", TODAY, "Odoo bbb222", year["Id"]))
+
+    def test_find_voucher_rejects_two_with_marker(self):
+        self.create_stock_voucher("Lager [Odoo aaa111]")
+        self.create_stock_voucher("Lager igen [Odoo aaa111]")
+
+        with self.assertRaisesRegex(FixRequestError, "several vouchers marked"):
+            self.client.find_voucher("A", TODAY, "Odoo aaa111")
+        with self.assertRaises(ValueError):
+            self.client.find_voucher("A", TODAY, "")
+
     def test_financial_years_and_accounts(self):
         years = self.client.list_financial_years()
         self.assertEqual(

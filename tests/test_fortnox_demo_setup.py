@@ -51,6 +51,13 @@ class TestDemoFortnoxConnection(FortnoxHttpCase):
         self.assertEqual(backend.export_start_date, fields.Date.context_today(backend))
         self.assertEqual(self.company.tax_calculation_rounding_method, "round_globally")
 
+    def test_demo_sends_stock_vouchers_and_bills(self):
+        backend = self.demo_backend.sudo()
+        self.assertEqual(backend.stock_voucher_mode, "daily")
+        self.assertTrue(backend.export_vendor_bills)
+        self.assertIn("supplierinvoice", backend.scopes.split())
+        self.assertLess(backend.stock_voucher_start_date, fields.Date.context_today(backend))
+
     def test_connect_script_completes_flow(self):
         message = self.connect()
 

@@ -15,13 +15,15 @@ from demo_steps import (
     Demo,
     DemoError,
     adjustments,
+    fortnox,
     purchases,
     reconciliation,
     returns,
     sales,
+    vouchers,
 )
 
-STEPS = [purchases, sales, returns, adjustments, reconciliation]
+STEPS = [purchases, sales, returns, adjustments, reconciliation, fortnox, vouchers]
 
 
 def main():

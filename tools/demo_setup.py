@@ -10,6 +10,7 @@ file.
 import argparse
 import json
 import secrets
+from datetime import timedelta
 
 import odoo
 
@@ -89,12 +90,17 @@ def configure(env, args):
 def configure_fortnox(env, company, fortnox_url):
     """Create the company's Fortnox connection, pointed at the simulator, not yet connected.
 
-    ``tools/fortnox_connect.py`` then runs the connection flow over HTTP.
+    It sends invoices, vendor bills and the daily stock vouchers of the
+    demo's week. ``tools/fortnox_connect.py`` then runs the connection flow
+    over HTTP.
     """
     # Fortnox computes VAT on the sum per rate, so Odoo must round VAT the same way.
     company.tax_calculation_rounding_method = "round_globally"
     url = fortnox_url.rstrip("/")
-    return env["fortnox.backend"].create(
+    backend_model = env["fortnox.backend"]
+    today = odoo.fields.Date.context_today(backend_model)
+    scopes = backend_model._fields["scopes"].default(backend_model)
+    return backend_model.create(
         {
             "name": "Fortnox",
             "company_id": company.id,
@@ -103,6 +109,10 @@ def configure_fortnox(env, company, fortnox_url):
             "api_url": f"{url}/3",
             "auth_url": f"{url}/oauth-v1/auth",
             "token_url": f"{url}/oauth-v1/token",
+            "scopes": f"{scopes} supplier supplierinvoice",
+            "export_vendor_bills": True,
+            "stock_voucher_mode": "daily",
+            "stock_voucher_start_date": today - timedelta(days=7),
         }
     )
 
