@@ -170,7 +170,9 @@ class AccountMove(models.Model):
         """Queue the export job, unless one for the same invoice is already waiting."""
         self.ensure_one()
         backend = self.env["fortnox.backend"]._fortnox_backend_for(self.company_id)
-        return self.with_delay(
+        # As superuser, like the Ongoing jobs: the accountant who posts only triggers it.
+        move = self.sudo()
+        return move.with_delay(
             channel=backend._get_job_channel(),
             identity_key=self._fortnox_job_identity(),
             description=_("Export %(invoice)s to Fortnox", invoice=self.display_name),

@@ -313,9 +313,11 @@ class OngoingBackend(models.Model):
 
     def _get_job_channel(self):
         self.ensure_one()
-        if not self.job_channel_id:
-            self._ensure_job_channel()
-        return self.job_channel_id.complete_name
+        # Users who queue jobs have no access to queue_job's channels.
+        backend = self.sudo()
+        if not backend.job_channel_id:
+            backend._ensure_job_channel()
+        return backend.job_channel_id.complete_name
 
     def action_ongoing_export_articles(self):
         """Button: send every storable product to Ongoing, for a first export or a resync."""

@@ -29,7 +29,10 @@ class OngoingBackend(models.Model):
         """Queue the job that reads one Ongoing object and books what changed."""
         self.ensure_one()
         key = remote_id or remote_number or "all"
-        return self.with_delay(
+        # The job runs with the rights of the stored recordset. A user's button only asks
+        # for the sync, so the booking must not depend on that user's access rights.
+        backend = self.sudo()
+        return backend.with_delay(
             channel=self._get_job_channel(),
             identity_key=f"ongoing-sync:{self.id}:{kind}:{key}",
             description=_(
