@@ -281,8 +281,12 @@ class FortnoxBackend(models.Model):
     # ------------------------------------------------------------------
 
     def _get_oauth(self):
-        """Return the OAuth client of the Fortnox app configured on this backend."""
+        """Return the OAuth client of the Fortnox app configured on this backend.
+
+        Raises AccessError for a caller who may not read the backend.
+        """
         self.ensure_one()
+        self.check_access("read")
         backend = self.sudo()
         if not (backend.client_id and backend.client_secret):
             raise UserError(
@@ -589,9 +593,11 @@ class FortnoxBackend(models.Model):
         """Return a Fortnox API client with a fresh access token and the shared limiter.
 
         Raises FortnoxReconnectNeeded or RetryLaterError (see
-        :meth:`_fortnox_get_access_token`).
+        :meth:`_fortnox_get_access_token`), and AccessError for a caller who may
+        not read the backend, for example a user of another company.
         """
         self.ensure_one()
+        self.check_access("read")
         token = self._fortnox_get_access_token()
         return FortnoxClient(
             self.api_url,

@@ -337,8 +337,13 @@ class OngoingBackend(models.Model):
     # ------------------------------------------------------------------
 
     def _get_client(self):
-        """Return an Ongoing client with this backend's credentials."""
+        """Return an Ongoing client with this backend's credentials.
+
+        Raises AccessError for a caller who may not read the backend, for example a
+        user of another company, before any credential is used.
+        """
         self.ensure_one()
+        self.check_access("read")
         backend = self.sudo()
         if not (backend.api_user and backend.api_password):
             raise UserError(
