@@ -2,7 +2,7 @@ import logging
 import secrets
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..clients.errors import RemoteError
 from ..clients.ongoing import OngoingClient
@@ -328,7 +328,10 @@ class OngoingBackend(models.Model):
         )
 
     def action_generate_webhook_token(self):
+        """Button: replace the webhook token; only system administrators can read the new one."""
         self.ensure_one()
+        if not self.env.is_system():
+            raise AccessError(_("Only system administrators may generate a new webhook token."))
         self.sudo().webhook_token = generate_webhook_token()
         self.message_post(body=_("A new webhook token was generated; enter it in Ongoing WMS."))
 
