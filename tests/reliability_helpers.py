@@ -1,5 +1,6 @@
 """Helpers of the reliability tests: crashes at chosen moments, and failed jobs to requeue."""
 
+import logging
 from contextlib import contextmanager
 from unittest.mock import patch
 
@@ -51,3 +52,46 @@ def requeue_failed(env, method_name=None):
     jobs = failed_jobs(env, method_name)
     jobs.requeue()
     return jobs
+
+
+@contextmanager
+def capture_logs(excluded=("odoo.sql_db",)):
+    """Capture every log record at DEBUG and above, whatever levels the test run set.
+
+    Yields a list that receives each formatted record, traceback included.
+    ``odoo.sql_db`` is left at its level by default: at DEBUG it prints every
+    query with its parameters, which is Odoo's own query log and contains
+    whatever the ORM writes.
+    """
+    lines = []
+    formatter = logging.Formatter("%(levelname)s %(name)s: %(message)s")
+
+    class ListHandler(logging.Handler):
+        def emit(self, record):
+            lines.append(formatter.format(record))
+
+    kept = {
+        logging.getLogger(name): logging.getLogger(name).getEffectiveLevel() for name in excluded
+    }
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    levels = [(logger, logger.level) for logger in loggers]
+    kept = {
+        logging.getLogger(name): logging.getLogger(name).getEffectiveLevel() for name in excluded
+    }
+    handler = ListHandler(level=logging.DEBUG)
+    for logger in loggers[1:]:
+        logger.setLevel(logging.NOTSET)
+    for logger, level in kept.items():
+        logger.setLevel(level)
+    loggers[0].setLevel(logging.DEBUG)
+    loggers[0].addHandler(handler)
+    try:
+        yield lines
+    finally:
+        loggers[0].removeHandler(handler)
+        for logger, level in levels:
+            logger.setLevel(level)
