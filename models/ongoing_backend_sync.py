@@ -88,6 +88,17 @@ class OngoingBackend(models.Model):
         events._mark(state, message)
         return message
 
+    def _ongoing_booking_outcome(self, binding, summary):
+        """Return the event state and message after ``binding`` booked Ongoing's report.
+
+        A booking problem left on the document (nothing booked for a cancelled
+        delivery, a row Odoo never sent, ...) fails the event with that reason, so
+        the event list shows why a quantity was not booked.
+        """
+        if binding.import_error:
+            return "failed", f"{summary}\n{binding.import_error}"
+        return "done", summary
+
     # ------------------------------------------------------------------
     # Polling, the safety net behind the webhooks
     # ------------------------------------------------------------------
