@@ -358,9 +358,11 @@ class FortnoxBackend(models.Model):
 
     def _get_job_channel(self):
         self.ensure_one()
-        if not self.job_channel_id:
-            self._ensure_job_channel()
-        return self.job_channel_id.complete_name
+        # Users who queue jobs have no access to queue_job's channels.
+        backend = self.sudo()
+        if not backend.job_channel_id:
+            backend._ensure_job_channel()
+        return backend.job_channel_id.complete_name
 
     @api.model
     def _fortnox_backend_for(self, company):
@@ -372,8 +374,12 @@ class FortnoxBackend(models.Model):
     # ------------------------------------------------------------------
 
     def _get_oauth(self):
-        """Return the OAuth client of the Fortnox app configured on this backend."""
+        """Return the OAuth client of the Fortnox app configured on this backend.
+
+        Raises AccessError for a caller who may not read the backend.
+        """
         self.ensure_one()
+        self.check_access("read")
         backend = self.sudo()
         if not (backend.client_id and backend.client_secret):
             raise UserError(
@@ -680,9 +686,11 @@ class FortnoxBackend(models.Model):
         """Return a Fortnox API client with a fresh access token and the shared limiter.
 
         Raises FortnoxReconnectNeeded or RetryLaterError (see
-        :meth:`_fortnox_get_access_token`).
+        :meth:`_fortnox_get_access_token`), and AccessError for a caller who may
+        not read the backend, for example a user of another company.
         """
         self.ensure_one()
+        self.check_access("read")
         token = self._fortnox_get_access_token()
         return FortnoxClient(
             self.api_url,

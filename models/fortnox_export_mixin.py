@@ -101,7 +101,9 @@ class FortnoxExportMixin(models.AbstractModel):
         """Queue the export job, unless one for the same record is already waiting."""
         self.ensure_one()
         backend = self._fortnox_backend()
-        return self.with_delay(
+        # As superuser, like the Ongoing jobs: the user who posts or presses a button only
+        # triggers the export.
+        return self.sudo().with_delay(
             channel=backend._get_job_channel(),
             identity_key=self._fortnox_job_identity(),
             description=self._fortnox_job_description(),

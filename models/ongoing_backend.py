@@ -2,7 +2,7 @@ import logging
 import secrets
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..clients.errors import RemoteError
 from ..clients.ongoing import OngoingClient
@@ -315,9 +315,11 @@ class OngoingBackend(models.Model):
 
     def _get_job_channel(self):
         self.ensure_one()
-        if not self.job_channel_id:
-            self._ensure_job_channel()
-        return self.job_channel_name
+        # Users who queue jobs have no access to queue_job's channels.
+        backend = self.sudo()
+        if not backend.job_channel_id:
+            backend._ensure_job_channel()
+        return backend.job_channel_name
 
     def action_ongoing_export_articles(self):
         """Button: send every storable product to Ongoing, for a first export or a resync."""
@@ -328,7 +330,10 @@ class OngoingBackend(models.Model):
         )
 
     def action_generate_webhook_token(self):
+        """Button: replace the webhook token; only system administrators can read the new one."""
         self.ensure_one()
+        if not self.env.is_system():
+            raise AccessError(_("Only system administrators may generate a new webhook token."))
         self.sudo().webhook_token = generate_webhook_token()
         self.message_post(body=_("A new webhook token was generated; enter it in Ongoing WMS."))
 
@@ -337,8 +342,13 @@ class OngoingBackend(models.Model):
     # ------------------------------------------------------------------
 
     def _get_client(self):
-        """Return an Ongoing client with this backend's credentials."""
+        """Return an Ongoing client with this backend's credentials.
+
+        Raises AccessError for a caller who may not read the backend, for example a
+        user of another company, before any credential is used.
+        """
         self.ensure_one()
+        self.check_access("read")
         backend = self.sudo()
         if not (backend.api_user and backend.api_password):
             raise UserError(

@@ -35,7 +35,7 @@ class OngoingBackend(models.Model):
                 number=order.order_number,
                 id=order.order_id,
             )
-        return "done", binding._ongoing_apply_outbound(order)
+        return self._ongoing_booking_outcome(binding, binding._ongoing_apply_outbound(order))
 
     def _ongoing_poll(self):
         super()._ongoing_poll()

@@ -30,7 +30,7 @@ class OngoingBackend(models.Model):
                 number=document.purchase_order_number,
                 id=document.purchase_order_id,
             )
-        return "done", binding._ongoing_apply_purchase(document)
+        return self._ongoing_booking_outcome(binding, binding._ongoing_apply_purchase(document))
 
     def _ongoing_poll(self):
         super()._ongoing_poll()

@@ -29,7 +29,10 @@ class OngoingBackend(models.Model):
         """Queue the job that reads one Ongoing object and books what changed."""
         self.ensure_one()
         key = remote_id or remote_number or "all"
-        return self.with_delay(
+        # The job runs with the rights of the stored recordset. A user's button only asks
+        # for the sync, so the booking must not depend on that user's access rights.
+        backend = self.sudo()
+        return backend.with_delay(
             channel=self._get_job_channel(),
             identity_key=f"ongoing-sync:{self.id}:{kind}:{key}",
             description=_(
@@ -84,6 +87,17 @@ class OngoingBackend(models.Model):
             )
         events._mark(state, message)
         return message
+
+    def _ongoing_booking_outcome(self, binding, summary):
+        """Return the event state and message after ``binding`` booked Ongoing's report.
+
+        A booking problem left on the document (nothing booked for a cancelled
+        delivery, a row Odoo never sent, ...) fails the event with that reason, so
+        the event list shows why a quantity was not booked.
+        """
+        if binding.import_error:
+            return "failed", f"{summary}\n{binding.import_error}"
+        return "done", summary
 
     # ------------------------------------------------------------------
     # Polling, the safety net behind the webhooks

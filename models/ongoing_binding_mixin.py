@@ -93,7 +93,10 @@ class OngoingBindingMixin(models.AbstractModel):
     def _ongoing_enqueue_export(self, eta=None):
         """Queue the export job, unless one for the same record is already waiting."""
         self.ensure_one()
-        return self.with_delay(
+        # As superuser, so the export does not depend on the rights of the user who
+        # changed the record or pressed the button.
+        binding = self.sudo()
+        return binding.with_delay(
             channel=self.backend_id._get_job_channel(),
             identity_key=self._ongoing_job_identity(),
             description=self._ongoing_job_description(),
@@ -162,7 +165,7 @@ class OngoingBindingMixin(models.AbstractModel):
         for backend in self.backend_id:
             bindings = self.filtered(lambda binding, backend=backend: binding.backend_id == backend)
             for start in range(0, len(bindings), batch_size):
-                batch = bindings[start : start + batch_size]
+                batch = bindings[start : start + batch_size].sudo()
                 jobs.append(
                     batch.with_delay(
                         channel=backend._get_job_channel(),

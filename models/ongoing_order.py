@@ -128,7 +128,7 @@ class OngoingOrder(models.Model):
     def _ongoing_schedule_acknowledge(self):
         """Queue the job that reports booked quantities to Ongoing (one per document)."""
         for order in self:
-            order.with_delay(
+            order.sudo().with_delay(
                 channel=order.backend_id._get_job_channel(),
                 identity_key=f"ongoing-acknowledge:{order.id}",
                 description=_(

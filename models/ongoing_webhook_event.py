@@ -22,6 +22,11 @@ ID_KEYS = (
 NESTED_DOCUMENT_KEYS = ("returnOrder", "purchaseOrder", "order")
 INVENTORY_KEYS = ("inventoryId", "inventoryTransactionId", "articleSystemId", "articleNumber")
 INVENTORY_OBJECTS = ("inventory", "article", "articleItem", "transaction")
+# Ids are stored in PostgreSQL integer columns, so larger values cannot be Ongoing ids.
+MAX_REMOTE_ID = 2**31 - 1
+# An estimate far above the document numbers and event ids Ongoing sends, so a longer
+# value is not a reference.
+MAX_REFERENCE_LENGTH = 255
 
 EVENT_STATES = [
     ("queued", "Queued"),
@@ -45,8 +50,11 @@ def classify_event(payload):
         raise InvalidEventError("The body is not a JSON object.")
 
     event_id = payload.get("webhookEventId")
-    if event_id is not None and not isinstance(event_id, (str, int)):
+    if event_id is not None and (
+        isinstance(event_id, bool) or not isinstance(event_id, (str, int))
+    ):
         raise InvalidEventError("webhookEventId must be a string or a number.")
+    _check_reference("webhookEventId", str(event_id) if event_id is not None else None)
 
     candidates = [payload] + [
         payload[key] for key in NESTED_DOCUMENT_KEYS if isinstance(payload.get(key), dict)
@@ -65,13 +73,29 @@ def classify_event(payload):
 def _document_reference(document, id_key, number_key):
     remote_id = document.get(id_key)
     number = document.get(number_key)
-    if remote_id is not None and (isinstance(remote_id, bool) or not isinstance(remote_id, int)):
-        raise InvalidEventError(f"{id_key} must be a whole number.")
+    if remote_id is not None and (
+        isinstance(remote_id, bool)
+        or not isinstance(remote_id, int)
+        or not 0 < remote_id <= MAX_REMOTE_ID
+    ):
+        raise InvalidEventError(f"{id_key} must be a whole number between 1 and {MAX_REMOTE_ID}.")
     if number is not None and not isinstance(number, str):
         raise InvalidEventError(f"{number_key} must be a string.")
+    _check_reference(number_key, number)
     if remote_id is None and not number:
         raise InvalidEventError(f"The event has neither {id_key} nor {number_key}.")
     return remote_id or 0, number or ""
+
+
+def _check_reference(key, value):
+    """Raise InvalidEventError for a reference no Ongoing object can have."""
+    if value is None:
+        return
+    if len(value) > MAX_REFERENCE_LENGTH:
+        raise InvalidEventError(f"{key} is too long ({len(value)} characters).")
+    # PostgreSQL text cannot contain NUL, and control characters have no place in a reference.
+    if any(ord(character) < 32 for character in value):
+        raise InvalidEventError(f"{key} contains a control character.")
 
 
 class OngoingWebhookEvent(models.Model):
@@ -94,7 +118,9 @@ class OngoingWebhookEvent(models.Model):
     remote_number = fields.Char(string="Number", readonly=True)
     received_date = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
     payload = fields.Text(
-        readonly=True, help="The body exactly as received (cut at the size limit)."
+        readonly=True,
+        help="The body as received, with NUL characters replaced because PostgreSQL cannot "
+        "store them.",
     )
     state = fields.Selection(
         EVENT_STATES, required=True, default="queued", readonly=True, index=True
@@ -114,16 +140,18 @@ class OngoingWebhookEvent(models.Model):
         Uses one INSERT ... ON CONFLICT so concurrent deliveries of the same event
         store it once without raising.
         """
-        text = raw_body.decode("utf-8", errors="replace")
+        # PostgreSQL text cannot store NUL, so the kept copy shows it as a replacement character.
+        text = raw_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
         try:
             payload = json.loads(text)
             kind, remote_id, number = classify_event(payload)
-        except (ValueError, InvalidEventError) as error:
-            message = (
-                str(error)
-                if isinstance(error, InvalidEventError)
-                else _("The body is not valid JSON.")
-            )
+        except (ValueError, InvalidEventError, RecursionError) as error:
+            if isinstance(error, InvalidEventError):
+                message = str(error)
+            elif isinstance(error, RecursionError):
+                message = _("The body is JSON nested too deeply to be an Ongoing event.")
+            else:
+                message = _("The body is not valid JSON.")
             self._insert_row(
                 backend, None, "unknown", 0, "", payload=text, state="invalid", message=message
             )
@@ -136,7 +164,8 @@ class OngoingWebhookEvent(models.Model):
         if goods_owner is not None and goods_owner != backend.goods_owner_id:
             message = _(
                 "The event is for goods owner %(owner)s, but this backend is goods owner %(ours)s.",
-                owner=goods_owner,
+                # repr() keeps a hostile value printable and short; an id prints as itself.
+                owner=repr(goods_owner)[:40],
                 ours=backend.goods_owner_id,
             )
             self._insert_row(

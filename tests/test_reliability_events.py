@@ -1,0 +1,206 @@
+"""Webhooks that arrive twice, out of order, late, or about documents Odoo no longer has.
+
+Each event is delivered over HTTP with the backend's token, as Ongoing sends
+it. Whatever the order, every quantity is booked once, nothing crashes, and
+each event ends with a state and a message giving the reason.
+"""
+
+import json
+
+import requests
+
+from .common import SimulatedWarehouseHttpCase
+from .test_returns import ReturnsMixin
+
+
+class EventCase(SimulatedWarehouseHttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.make_customer(cls)
+        cls.supplier = cls.make_supplier(cls)
+
+    def post_webhooks(self, payloads):
+        for payload in payloads:
+            response = self.url_open(
+                f"/ongoing/webhook/{self.backend.id}",
+                data=json.dumps(payload),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Auth-Token": self.backend.webhook_token,
+                },
+            )
+            self.assertEqual(response.status_code, 200, response.text)
+        self.run_jobs()
+
+    def held_webhooks(self):
+        events = self.simulator.webhooks.take_outbox()
+        self.assertTrue(events)
+        return events
+
+    def events(self):
+        return self.env["ongoing.webhook.event"].search([("backend_id", "=", self.backend.id)])
+
+    def assert_all_events(self, state):
+        events = self.events()
+        self.assertTrue(events)
+        for event in events:
+            with self.subTest(event=event.event_id):
+                self.assertEqual(event.state, state)
+                self.assertTrue(event.state_message)
+                self.assertTrue(event.processed_date)
+
+
+class TestDeliveryEvents(EventCase):
+    def setUp(self):
+        super().setUp()
+        self.product = self.make_product("EVT-1", name="Bricka Sandvik")
+        self.run_jobs()
+        self.put_in_stock(self.product, 10)
+        self.sale = self.sell(self.customer, [(self.product, 4)])
+        self.run_jobs()
+        self.picking = self.sale.picking_ids
+        self.simulator.webhooks.take_outbox()
+
+    def test_webhook_after_polling_books_nothing(self):
+        self.simulator.pick(self.picking.name, {"1": 4})
+        late = self.held_webhooks()
+        self.poll()
+        self.assertEqual(self.picking.state, "done")
+
+        self.post_webhooks(late)
+
+        self.assertEqual(self.product.qty_available, 6)
+        self.assertEqual(self.picking.ongoing_order_id.line_ids.booked_qty, 4)
+        self.assert_all_events("done")
+        self.assertIn("Nothing new", self.events()[0].state_message)
+
+    def test_reordered_duplicated_partial_picks_book_once(self):
+        self.simulator.pick(self.picking.name, {"1": 1})
+        first = self.held_webhooks()
+        self.simulator.pick(self.picking.name, {"1": 3})
+        second = self.held_webhooks()
+
+        self.post_webhooks(second + second + first + first)
+
+        self.assertEqual(self.product.qty_available, 6)
+        self.assertEqual(self.picking.ongoing_order_id.line_ids.booked_qty, 4)
+        self.assertEqual(self.sale.order_line.qty_delivered, 4)
+        self.assertEqual(len(self.events()), len(first) + len(second))
+        self.assert_all_events("done")
+
+    def test_pick_of_cancelled_delivery_not_booked(self):
+        self.simulator.start_picking(self.picking.name)
+        self.picking.action_ongoing_force_cancel()
+        self.simulator.webhooks.take_outbox()
+        self.simulator.pick(self.picking.name, {"1": 4})
+
+        self.post_webhooks(self.held_webhooks())
+
+        self.assertEqual(self.picking.state, "cancel")
+        self.assertEqual(self.product.qty_available, 10)
+        self.assert_all_events("failed")
+        self.assertIn("done or cancelled in Odoo", self.events()[0].state_message)
+        self.assertIn("nothing was booked", self.picking.ongoing_order_id.import_error)
+
+    def test_pick_of_deleted_delivery_not_booked(self):
+        self.simulator.start_picking(self.picking.name)
+        self.picking.action_ongoing_force_cancel()
+        binding = self.picking.ongoing_order_id
+        self.picking.unlink()
+        self.simulator.webhooks.take_outbox()
+        self.simulator.pick(binding.name, {"1": 4})
+
+        self.post_webhooks(self.held_webhooks())
+
+        self.assertEqual(self.product.qty_available, 10)
+        self.assertFalse(binding.line_ids.booked_qty)
+        self.assert_all_events("failed")
+        self.assertIn("nothing was booked", self.events()[0].state_message)
+
+    def test_order_unknown_to_odoo_ignored(self):
+        response = requests.put(
+            f"{self.backend.base_url}orders",
+            json={
+                "goodsOwnerId": 159,
+                "orderNumber": "WEBSHOP-77",
+                "deliveryDate": "2026-05-02",
+                "consignee": {"name": "Kund i annan butik", "countryCode": "SE"},
+                "orderLines": [{"rowNumber": "1", "articleNumber": "EVT-1", "numberOfItems": 1}],
+            },
+            auth=("integration", "s3cret-Pa55word"),
+            timeout=5,
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.simulator.pick("WEBSHOP-77", {"1": 1})
+
+        self.post_webhooks(self.held_webhooks())
+
+        self.assert_all_events("ignored")
+        self.assertIn("No Odoo delivery is linked", self.events()[0].state_message)
+        self.assertEqual(self.product.qty_available, 10)
+
+    def test_order_id_unknown_to_ongoing_failed(self):
+        self.post_webhooks([{"webhookEventId": "ghost-1", "goodsOwnerId": 159, "orderId": 987654}])
+
+        self.assert_all_events("failed")
+        self.assertIn("Ongoing does not know this object", self.events().state_message)
+
+
+class TestReceiptEvents(EventCase):
+    def test_duplicated_receipt_webhooks_book_once(self):
+        product = self.make_product("EVT-2", name="Krus Gefle")
+        self.run_jobs()
+        order = self.buy(self.supplier, [(product, 10, 50.0)])
+        self.run_jobs()
+        self.simulator.webhooks.take_outbox()
+        self.simulator.receive(order.name, {"1": 6}, finish=False)
+        first = self.held_webhooks()
+        self.simulator.receive(order.name, {"1": 4})
+        second = self.held_webhooks()
+
+        self.post_webhooks(second + first + second + first)
+
+        self.assertEqual(product.qty_available, 10)
+        self.assertEqual(order.order_line.qty_received, 10)
+        self.assertEqual(order.picking_ids.ongoing_order_id.line_ids.booked_qty, 10)
+        self.assert_all_events("done")
+
+
+class TestReturnEvents(ReturnsMixin, EventCase):
+    def test_duplicated_return_webhooks_book_once(self):
+        product = self.make_product("EVT-3", name="Skål Rörstrand")
+        self.run_jobs()
+        self.put_in_stock(product, 10)
+        sale, delivery = self.deliver(product, 5)
+        self.simulator.webhooks.take_outbox()
+        self.simulator.register_return(delivery.name, {"1": 2})
+
+        held = self.held_webhooks()
+        self.post_webhooks(held + held)
+
+        self.assertEqual(product.qty_available, 7)
+        self.assertEqual(self.returns_of(sale).move_ids.quantity, 2)
+        self.assertEqual(delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assert_all_events("done")
+
+
+class TestInventoryEvents(EventCase):
+    def test_reordered_adjustment_webhooks_book_once(self):
+        self.backend.action_create_mirror_locations()
+        product = self.make_product("EVT-4", name="Pläd Tuna")
+        self.run_jobs()
+        self.put_in_stock(product, 20)
+        self.simulator.webhooks.take_outbox()
+        self.simulator.adjust("EVT-4", -2, cause="DAMAGED")
+        self.simulator.adjust("EVT-4", 5, comment="Hittade vid inventering")
+        held = self.held_webhooks()
+
+        self.post_webhooks(list(reversed(held)) * 2)
+
+        self.assertEqual(product.qty_available, 23)
+        adjustments = self.env["ongoing.inventory.adjustment"].search(
+            [("backend_id", "=", self.backend.id)]
+        )
+        self.assertEqual(sorted(adjustments.mapped("quantity")), [-2.0, 5.0])
+        self.assert_all_events("done")

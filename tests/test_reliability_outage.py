@@ -1,0 +1,228 @@
+"""Ongoing or Fortnox down for a while: back off, show why, lose nothing, converge.
+
+The tests stand in for the passing time by running delayed jobs early
+(``include_delayed``), and read the delays themselves from the records.
+"""
+
+import time
+
+from odoo import fields
+
+from ..models.ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, retry_delay
+from .common import SimulatedWarehouseCase
+from .fortnox_common import FortnoxCase
+from .reliability_helpers import crash_before, failed_jobs
+
+
+def seconds_until(moment):
+    return (moment - fields.Datetime.now()).total_seconds()
+
+
+def max_attempts_in_a_minute(delays):
+    """Return the maximum number of attempts in any 60-second window, from the gaps."""
+    times = [0]
+    for delay in delays:
+        times.append(times[-1] + delay)
+    return max(sum(1 for other in times if start <= other < start + 60) for start in times)
+
+
+class TestOngoingOutage(SimulatedWarehouseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.make_customer(cls)
+
+    def age_records(self, records):
+        """Make the records look last written an hour ago, when the requeue cron looks again."""
+        records.flush_recordset()
+        self.env.cr.execute(
+            f"UPDATE {records._table} SET write_date = write_date - interval '1 hour' "
+            "WHERE id IN %s",
+            [tuple(records.ids)],
+        )
+        records.invalidate_recordset()
+
+    def sell_stocked(self, code, quantity=3):
+        product = self.make_product(code)
+        self.run_jobs()
+        self.put_in_stock(product, 10)
+        return self.sell(self.customer, [(product, quantity)]).picking_ids
+
+    def test_export_backs_off_without_hot_loop(self):
+        self.simulator.outage(3600, status=500)
+        product = self.make_product("OUT-1", name="Ljus Gränna")
+        binding = product.ongoing_article_ids
+
+        delays = []
+        for _attempt in range(MAX_AUTOMATIC_ATTEMPTS + 3):
+            if not self.run_jobs(include_delayed=True, max_rounds=1):
+                break
+            if binding.sync_next_attempt:
+                delays.append(seconds_until(binding.sync_next_attempt))
+
+        expected = [retry_delay(attempt) for attempt in range(1, MAX_AUTOMATIC_ATTEMPTS)]
+        self.assertEqual(len(delays), len(expected))
+        for delay, wanted in zip(delays, expected, strict=True):
+            self.assertAlmostEqual(delay, wanted, delta=2)
+        self.assertEqual(expected, sorted(expected))
+        self.assertLessEqual(max_attempts_in_a_minute(expected), 2)
+        puts = self.simulator.requests_to("PUT", "/demo/api/v1/articles")
+        self.assertEqual(len(puts), MAX_AUTOMATIC_ATTEMPTS)
+
+        # The automatic retries have stopped, and the product shows the reason.
+        self.assertFalse(self.env["queue.job"].search([("state", "=", "pending")]))
+        self.assertEqual(binding.sync_attempts, MAX_AUTOMATIC_ATTEMPTS)
+        self.assertFalse(binding.sync_next_attempt)
+        self.assertTrue(binding.sync_retryable)
+        self.assertEqual(product.ongoing_sync_state, "failed")
+        self.assertIn("HTTP 500", product.ongoing_sync_error)
+
+        self.simulator.clear_faults()
+        self.age_records(binding)
+        self.env["ongoing.backend"]._cron_ongoing_requeue_exports()
+        self.run_jobs()
+        self.assertEqual(binding.sync_state, "synced")
+        self.assertEqual(binding.sync_attempts, 0)
+        self.assertTrue(self.simulator.article_state("OUT-1"))
+
+    def test_rate_limit_waits_retry_after(self):
+        self.simulator.outage(600, status=429, retry_after=120)
+        product = self.make_product("OUT-2")
+        self.run_jobs()
+
+        binding = product.ongoing_article_ids
+        self.assertEqual(binding.sync_state, "failed")
+        self.assertTrue(binding.sync_retryable)
+        self.assertAlmostEqual(seconds_until(binding.sync_next_attempt), 121, delta=2)
+        self.assertEqual(len(self.simulator.requests_to("PUT")), 1)
+
+    def test_failed_delivery_shows_reason_and_next_attempt(self):
+        self.simulator.outage(600, status=503)
+        picking = self.sell_stocked("OUT-3")
+        self.assertEqual(picking.ongoing_sync_state, "pending")
+
+        self.run_jobs()
+
+        binding = picking.ongoing_order_id
+        self.assertEqual(picking.ongoing_sync_state, "failed")
+        self.assertIn("HTTP 503", picking.ongoing_sync_error)
+        self.assertTrue(binding.sync_retryable)
+        self.assertEqual(binding.sync_attempts, 1)
+        self.assertAlmostEqual(seconds_until(binding.sync_next_attempt), 30, delta=2)
+
+        self.simulator.clear_faults()
+        picking.action_ongoing_send()
+        self.run_jobs()
+        self.assertEqual(picking.ongoing_sync_state, "synced")
+        self.assertFalse(picking.ongoing_sync_error)
+        self.assertEqual(len(self.simulator.state()["159"]["orders"]), 1)
+
+    def test_hanging_warehouse_times_out_then_converges(self):
+        self.backend.read_timeout = 0.5
+        self.simulator.inject("delay", delay=1.5, method="PUT", path="/demo/api/v1/orders")
+        picking = self.sell_stocked("OUT-4")
+
+        self.run_jobs()
+        self.assertEqual(picking.ongoing_sync_state, "failed")
+        self.assertIn("did not respond in time", picking.ongoing_sync_error)
+
+        self.run_jobs(include_delayed=True)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(
+            logged.status is None
+            for logged in self.simulator.requests_to("PUT", "/demo/api/v1/orders")
+        ):
+            time.sleep(0.05)
+        self.assertEqual(picking.ongoing_sync_state, "synced")
+        orders = self.simulator.state()["159"]["orders"]
+        self.assertEqual(len(orders), 1)
+        self.assertEqual(orders[0]["orderLines"][0]["orderedNumberOfItems"], 3)
+
+    def test_sync_waits_during_outage_then_books_once(self):
+        picking = self.sell_stocked("OUT-5")
+        self.run_jobs()
+        self.simulator.pick(picking.name, {"1": 3})
+        self.simulator.outage(600, status=500)
+
+        self.env["ongoing.backend"]._cron_ongoing_poll()
+        self.assertFalse(self.env["queue.job"].search([("state", "=", "pending")]))
+        binding = picking.ongoing_order_id
+        self.backend._ongoing_schedule_sync("outbound", remote_id=binding.remote_id)
+        self.run_jobs()
+
+        [job] = self.env["queue.job"].search([("method_name", "=", "_ongoing_run_sync")])
+        self.assertEqual(job.state, "pending")
+        self.assertAlmostEqual(seconds_until(job.eta), 60, delta=2)
+        self.assertIn("HTTP 500", job.result)
+        self.assertFalse(self.run_jobs())
+        self.assertEqual(picking.state, "assigned")
+
+        self.simulator.clear_faults()
+        self.run_jobs(include_delayed=True)
+        self.poll()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(binding.line_ids.booked_qty, 3)
+        self.assertEqual(binding.line_ids.reported_qty, 3)
+
+    def test_failed_sync_replaced_from_document(self):
+        picking = self.sell_stocked("OUT-6")
+        self.run_jobs()
+        self.simulator.pick(picking.name, {"1": 3})
+        binding = picking.ongoing_order_id
+        with crash_before(type(binding), "_ongoing_schedule_acknowledge"):
+            binding.action_ongoing_refresh()
+            self.run_jobs()
+        self.assertTrue(failed_jobs(self.env, "_ongoing_run_sync"))
+
+        binding.action_ongoing_refresh()
+        self.run_jobs()
+
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(binding.line_ids.booked_qty, 3)
+        self.assertEqual(binding.line_ids.reported_qty, 3)
+
+    def test_records_offer_resend_buttons(self):
+        expected = {
+            "stock.picking": ("action_ongoing_send", "action_ongoing_refresh"),
+            "ongoing.order": ("action_ongoing_send", "action_ongoing_refresh"),
+            "product.template": ("action_ongoing_send",),
+            "purchase.order": ("action_ongoing_send", "action_ongoing_refresh"),
+            "account.move": ("action_fortnox_export",),
+            "ongoing.webhook.event": ("action_requeue",),
+            "ongoing.inventory.adjustment": ("action_book_again",),
+        }
+        for model, actions in expected.items():
+            arch = self.env[model].get_views([(False, "form")])["views"]["form"]["arch"]
+            if model == "ongoing.inventory.adjustment":
+                arch = self.env[model].get_views([(False, "list")])["views"]["list"]["arch"]
+            for action in actions:
+                with self.subTest(model=model, action=action):
+                    self.assertIn(f'name="{action}"', arch)
+
+
+class TestFortnoxOutage(FortnoxCase):
+    def test_outage_backs_off_then_exports_once(self):
+        self.simulator.outage(3600, status=503)
+        move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])
+
+        delays = []
+        for _attempt in range(4):
+            self.run_jobs(include_delayed=True, max_rounds=1)
+            delays.append(seconds_until(move.fortnox_next_attempt))
+        for delay, attempt in zip(delays, range(1, 5), strict=True):
+            self.assertAlmostEqual(delay, retry_delay(attempt), delta=2)
+        self.assertEqual(move.fortnox_state, "failed")
+        self.assertTrue(move.fortnox_retryable)
+        self.assertEqual(move.fortnox_attempts, 4)
+        self.assertIn("503", move.fortnox_error)
+        notes = move.message_ids.filtered(lambda m: "sent again automatically" in (m.body or ""))
+        self.assertEqual(len(notes), 1)
+        self.assertEqual(self.backend.failed_invoice_count, 1)
+
+        self.simulator.clear_faults()
+        move.action_fortnox_export()
+        self.run_jobs()
+        self.assertEqual(move.fortnox_state, "exported")
+        self.assertEqual(len(self.simulator.state()["invoices"]), 1)
+        self.backend.invalidate_recordset(["failed_invoice_count"])
+        self.assertEqual(self.backend.failed_invoice_count, 0)
