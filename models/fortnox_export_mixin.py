@@ -103,13 +103,17 @@ class FortnoxExportMixin(models.AbstractModel):
         backend = self._fortnox_backend()
         # As superuser, like the Ongoing jobs: the user who posts or presses a button only
         # triggers the export.
-        return self.sudo().with_delay(
-            channel=backend._get_job_channel(),
-            identity_key=self._fortnox_job_identity(),
-            description=self._fortnox_job_description(),
-            eta=eta,
-            max_retries=3,
-        )._fortnox_run_export()
+        return (
+            self.sudo()
+            .with_delay(
+                channel=backend._get_job_channel(),
+                identity_key=self._fortnox_job_identity(),
+                description=self._fortnox_job_description(),
+                eta=eta,
+                max_retries=3,
+            )
+            ._fortnox_run_export()
+        )
 
     def _fortnox_schedule_export(self):
         """Mark the records pending and queue one export job each."""

@@ -35,6 +35,12 @@ class TestStockVouchers(FortnoxLedgerCase):
         self.poll()
         self.simulator.adjust("FAT-50", -2, cause="DAMAGED", comment="Spricka")
         self.poll()
+        # A miscount the warehouse never reported, corrected by the nightly run.
+        self.put_in_stock(self.towel, 10)
+        self.simulator.set_stock("DUK-60", 7)
+        reconciliation = self.backend._ongoing_start_reconciliation(mode="apply")
+        self.run_jobs()
+        self.assertEqual(reconciliation.applied_count, 1)
 
         layers = self.env["stock.valuation.layer"]
         kinds = {
@@ -44,7 +50,14 @@ class TestStockVouchers(FortnoxLedgerCase):
             "second delivery": second.move_ids.stock_valuation_layer_ids,
             "return": first.return_ids.move_ids.stock_valuation_layer_ids,
             "write-off": layers.search(
-                [("stock_move_id.is_inventory", "=", True), ("quantity", "<", 0)]
+                [
+                    ("stock_move_id.is_inventory", "=", True),
+                    ("stock_move_id.ongoing_reconciliation_id", "=", False),
+                    ("quantity", "<", 0),
+                ]
+            ),
+            "reconciliation": layers.search(
+                [("stock_move_id.ongoing_reconciliation_id", "=", reconciliation.id)]
             ),
         }
         day = kinds["receipt"].account_move_id.date
@@ -56,6 +69,8 @@ class TestStockVouchers(FortnoxLedgerCase):
         # 10 x 12.34 EUR at 11.50, revalued by 10 x 0.56 EUR.
         self.assertEqual(kinds["receipt"].value, 1419.10)
         self.assertEqual(kinds["revaluation"].value, 64.40)
+        # 3 towels at 40.00 written down by the reconciliation.
+        self.assertEqual(kinds["reconciliation"].value, -120.00)
 
         self.send_stock_vouchers()
 
