@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 
-from .common import OngoingCase
+from .common import OngoingCase, SimulatedWarehouseCase
 
 
 class TestBackendConfiguration(OngoingCase):
@@ -150,3 +150,18 @@ class TestMirrorLocations(OngoingCase):
         )
         with self.assertRaisesRegex(ValidationError, "internal location"):
             self.backend.locked_location_id = scrap
+
+
+class TestBackendConnectionToSimulator(SimulatedWarehouseCase):
+    def test_connection_to_simulator_succeeds(self):
+        action = self.backend.action_test_connection()
+        self.assertEqual(self.backend.connection_state, "ok")
+        self.assertIn("goods owner 159", self.backend.connection_message)
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_wrong_password_reported(self):
+        self.backend.api_password = "not-the-password"
+        self.backend.action_test_connection()
+        self.assertEqual(self.backend.connection_state, "failed")
+        self.assertIn("rejected the credentials", self.backend.connection_message)
+        self.assertNotIn("not-the-password", self.backend.connection_message)
