@@ -217,14 +217,14 @@ def main():
         "--limit",
         type=int,
         action="append",
-        help="Requests per 5 seconds set on the connection (repeatable; default 20).",
+        help="Requests per 5 seconds set on the connection (repeatable; default 23).",
     )
     parser.add_argument("--port", type=int, default=0, help="Simulator port (0: any free).")
     parser.add_argument("--config", default=None)
     parser.add_argument("--db", default="ongoing_fortnox_bench")
     options = parser.parse_args()
     options.config = options.config or project_setting("ODOO_CONF")
-    limits = options.limit or [20]
+    limits = options.limit or [23]
 
     print(
         f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
