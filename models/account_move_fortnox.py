@@ -110,7 +110,7 @@ class AccountMove(models.Model):
                 raise UserError(
                     _(
                         "The company %(company)s has no Fortnox connection: add one under "
-                        "Accounting > Configuration > Fortnox.",
+                        "Invoicing > Configuration > Fortnox.",
                         company=move.company_id.display_name,
                     )
                 )

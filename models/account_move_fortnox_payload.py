@@ -190,8 +190,8 @@ class AccountMove(models.Model):
             raise UserError(
                 _(
                     "Fortnox would compute other sums for this invoice (%(differences)s). "
-                    "Fortnox computes VAT on the total per rate: set the Tax Calculation Rounding "
-                    "Method to Round Globally in the Accounting settings, and avoid cash rounding "
+                    "Fortnox computes VAT on the total per rate: set the Rounding Method to Round "
+                    "Globally in the Invoicing settings, and avoid cash rounding "
                     "and early payment discounts on invoices sent to Fortnox.",
                     differences="; ".join(differences),
                 )

@@ -244,14 +244,14 @@ class OngoingBackend(models.Model):
         if warehouse.reception_steps != "one_step":
             problems.append(
                 _(
-                    "Set Incoming Shipments to 'Receive goods directly (1 step)' on the "
+                    "Set Incoming Shipments to 'Receive and Store (1 step)' on the "
                     "warehouse: Ongoing reports one receipt, not several steps."
                 )
             )
         if warehouse.delivery_steps != "ship_only":
             problems.append(
                 _(
-                    "Set Outgoing Shipments to 'Deliver goods directly (1 step)' on the "
+                    "Set Outgoing Shipments to 'Deliver (1 step)' on the "
                     "warehouse: Ongoing reports one delivery, not several steps."
                 )
             )

@@ -224,7 +224,7 @@ class ResPartner(models.Model):
                 _(
                     "Several Fortnox entries (%(numbers)s) have the organisation number "
                     "%(organisation)s of %(partner)s. Enter the right number on the partner "
-                    "(Accounting tab).",
+                    "(Invoicing tab).",
                     numbers=numbers,
                     organisation=organisation_number,
                     partner=self.display_name,

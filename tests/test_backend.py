@@ -21,11 +21,11 @@ class TestBackendConfiguration(OngoingCase):
         self.assertTrue(self.backend.webhook_url.endswith(f"/ongoing/webhook/{self.backend.id}"))
 
     def test_two_step_reception_rejected(self):
-        with self.assertRaisesRegex(ValidationError, "Receive goods directly"):
+        with self.assertRaisesRegex(ValidationError, r"Receive and Store \(1 step\)"):
             self.warehouse.reception_steps = "two_steps"
 
     def test_pick_pack_ship_rejected(self):
-        with self.assertRaisesRegex(ValidationError, "Deliver goods directly"):
+        with self.assertRaisesRegex(ValidationError, r"Deliver \(1 step\)"):
             self.warehouse.delivery_steps = "pick_pack_ship"
 
     def test_backorder_never_rejected(self):
@@ -51,7 +51,7 @@ class TestBackendConfiguration(OngoingCase):
         warehouse = self.env["stock.warehouse"].create(
             {"name": "Two Steps", "code": "TWO", "reception_steps": "two_steps"}
         )
-        with self.assertRaisesRegex(ValidationError, "Receive goods directly"):
+        with self.assertRaisesRegex(ValidationError, r"Receive and Store \(1 step\)"):
             self.backend.copy({"name": "Second", "warehouse_id": warehouse.id})
 
     def test_second_backend_same_warehouse_rejected(self):
