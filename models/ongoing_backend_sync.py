@@ -3,14 +3,10 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..clients.errors import FixRequestError, NotFoundError, RetryLaterError
+from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, job_retry_error
 
 _logger = logging.getLogger(__name__)
-
-# Seconds before a sync job is tried again after Ongoing was unavailable.
-SYNC_RETRY_SECONDS = 60
 
 
 class OngoingBackend(models.Model):
@@ -38,7 +34,9 @@ class OngoingBackend(models.Model):
             description=_(
                 "Read %(kind)s %(key)s from Ongoing WMS", kind=kind, key=remote_number or key
             ),
-            max_retries=0,
+            # While Ongoing is unavailable the job waits longer after each attempt, and
+            # after the last one the polling cron queues the object again.
+            max_retries=MAX_AUTOMATIC_ATTEMPTS,
         )._ongoing_run_sync(kind, remote_id or 0, remote_number or "")
 
     def _ongoing_run_sync(self, kind, remote_id=0, remote_number=""):
@@ -69,10 +67,16 @@ class OngoingBackend(models.Model):
                 _("Ongoing does not know this object: %(error)s", error=error),
             )
         except RetryLaterError as error:
-            _logger.info("Ongoing backend %s: %s %s: %s", self.id, kind, remote_id, error)
-            raise RetryableJobError(
-                str(error), seconds=SYNC_RETRY_SECONDS, ignore_retry=True
-            ) from error
+            retry = job_retry_error(self.env, error)
+            _logger.info(
+                "Ongoing backend %s: %s %s: %s; tried again in %s s",
+                self.id,
+                kind,
+                remote_id,
+                error,
+                retry.seconds,
+            )
+            raise retry from error
         except FixRequestError as error:
             state, message = "failed", str(error)
 

@@ -4,6 +4,7 @@ The tests stand in for the passing time by running delayed jobs early
 (``include_delayed``), and read the delays themselves from the records.
 """
 
+import json
 import time
 
 from odoo import fields
@@ -152,7 +153,7 @@ class TestOngoingOutage(SimulatedWarehouseCase):
 
         [job] = self.env["queue.job"].search([("method_name", "=", "_ongoing_run_sync")])
         self.assertEqual(job.state, "pending")
-        self.assertAlmostEqual(seconds_until(job.eta), 60, delta=2)
+        self.assertAlmostEqual(seconds_until(job.eta), retry_delay(1), delta=2)
         self.assertIn("HTTP 500", job.result)
         self.assertFalse(self.run_jobs())
         self.assertEqual(picking.state, "assigned")
@@ -163,6 +164,74 @@ class TestOngoingOutage(SimulatedWarehouseCase):
         self.assertEqual(picking.state, "done")
         self.assertEqual(binding.line_ids.booked_qty, 3)
         self.assertEqual(binding.line_ids.reported_qty, 3)
+
+    def post_event(self, event_id, binding):
+        body = {
+            "webhookEventId": event_id,
+            "goodsOwnerId": 159,
+            "orderId": binding.remote_id,
+            "orderNumber": binding.name,
+        }
+        self.env["ongoing.webhook.event"]._ingest(self.backend, json.dumps(body).encode())
+        return self.env["ongoing.webhook.event"].search([("event_id", "=", event_id)])
+
+    def job_delays(self, job, attempts):
+        """Run the delayed job up to ``attempts`` times; return the delays it set, in seconds."""
+        delays = []
+        for _attempt in range(attempts):
+            if not self.run_jobs(include_delayed=True, max_rounds=1):
+                break
+            if job.state == "pending":
+                delays.append(seconds_until(job.eta))
+        return delays
+
+    def test_sync_backs_off_then_gives_up(self):
+        picking = self.sell_stocked("OUT-7")
+        self.run_jobs()
+        binding = picking.ongoing_order_id
+        self.simulator.pick(picking.name, {"1": 3})
+        self.simulator.outage(3600, status=500)
+        self.post_event("out-7", binding)
+
+        [job] = self.env["queue.job"].search([("method_name", "=", "_ongoing_run_sync")])
+        delays = self.job_delays(job, MAX_AUTOMATIC_ATTEMPTS + 3)
+
+        expected = [retry_delay(attempt) for attempt in range(1, MAX_AUTOMATIC_ATTEMPTS)]
+        self.assertEqual(len(delays), len(expected))
+        for delay, wanted in zip(delays, expected, strict=True):
+            self.assertAlmostEqual(delay, wanted, delta=2)
+        self.assertLessEqual(max_attempts_in_a_minute(expected), 2)
+        reads = self.simulator.requests_to("GET", f"/demo/api/v1/orders/{binding.remote_id}")
+        self.assertEqual(len(reads), MAX_AUTOMATIC_ATTEMPTS)
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(picking.state, "assigned")
+
+        # Ongoing is back: the polling cron's read books the pick once.
+        self.simulator.clear_faults()
+        self.poll()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(binding.line_ids.booked_qty, 3)
+
+    def test_acknowledge_backs_off_during_outage(self):
+        picking = self.sell_stocked("OUT-8")
+        self.run_jobs()
+        self.simulator.pick(picking.name, {"1": 3})
+        self.simulator.inject("status", status=503, method="PATCH", times=None)
+
+        self.poll()
+        self.assertEqual(picking.state, "done")
+        [job] = self.env["queue.job"].search([("method_name", "=", "_ongoing_run_acknowledge")])
+        delays = [seconds_until(job.eta), *self.job_delays(job, 3)]
+
+        expected = [retry_delay(attempt) for attempt in range(1, 5)]
+        for delay, wanted in zip(delays, expected, strict=True):
+            self.assertAlmostEqual(delay, wanted, delta=2)
+        self.assertEqual(job.max_retries, MAX_AUTOMATIC_ATTEMPTS)
+
+        self.simulator.clear_faults()
+        self.run_jobs(include_delayed=True)
+        self.assertEqual(job.state, "done")
+        self.assertEqual(picking.ongoing_order_id.line_ids.reported_qty, 3)
 
     def test_failed_sync_replaced_from_document(self):
         picking = self.sell_stocked("OUT-6")
