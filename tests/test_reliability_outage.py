@@ -185,13 +185,13 @@ class TestOngoingOutage(SimulatedWarehouseCase):
                 delays.append(seconds_until(job.eta))
         return delays
 
-    def test_sync_backs_off_then_gives_up(self):
+    def test_sync_backs_off_then_fails_events(self):
         picking = self.sell_stocked("OUT-7")
         self.run_jobs()
         binding = picking.ongoing_order_id
         self.simulator.pick(picking.name, {"1": 3})
         self.simulator.outage(3600, status=500)
-        self.post_event("out-7", binding)
+        event = self.post_event("out-7", binding)
 
         [job] = self.env["queue.job"].search([("method_name", "=", "_ongoing_run_sync")])
         delays = self.job_delays(job, MAX_AUTOMATIC_ATTEMPTS + 3)
@@ -204,13 +204,17 @@ class TestOngoingOutage(SimulatedWarehouseCase):
         reads = self.simulator.requests_to("GET", f"/demo/api/v1/orders/{binding.remote_id}")
         self.assertEqual(len(reads), MAX_AUTOMATIC_ATTEMPTS)
         self.assertEqual(job.state, "failed")
+        self.assertEqual(event.state, "failed")
+        self.assertIn(f"after {MAX_AUTOMATIC_ATTEMPTS} attempt(s)", event.state_message)
+        self.assertIn("HTTP 500", event.state_message)
         self.assertEqual(picking.state, "assigned")
 
-        # Ongoing is back: the polling cron's read books the pick once.
+        # Ongoing is back: the polling cron's read books the pick once and settles the event.
         self.simulator.clear_faults()
         self.poll()
         self.assertEqual(picking.state, "done")
         self.assertEqual(binding.line_ids.booked_qty, 3)
+        self.assertEqual(event.state, "done")
 
     def test_acknowledge_backs_off_during_outage(self):
         picking = self.sell_stocked("OUT-8")

@@ -1,0 +1,77 @@
+"""What the addon's queue jobs leave behind when they fail.
+
+queue_job marks a job failed and stops there. When one of the addon's jobs
+(keyed by record with an ``identity_key``) fails on an error its method does
+not handle, the record it concerns shows the reason. A model opts in with a
+method named after the job method plus ``_failed``
+(``_ongoing_run_sync_failed(job)``), which runs in the transaction that
+stores the failure.
+"""
+
+import logging
+from contextlib import contextmanager
+
+from odoo import _, models
+
+_logger = logging.getLogger(__name__)
+
+#: Identity keys of the jobs the rules apply to.
+IDENTITY_PREFIXES = ("ongoing-", "fortnox-")
+#: Longest wait for a row lock while a failure is shown on its records (PostgreSQL interval).
+FAILURE_LOCK_TIMEOUT = "10s"
+
+
+class QueueJob(models.Model):
+    _inherit = "queue.job"
+
+    def write(self, vals):
+        result = super().write(vals)
+        if self.env.context.get("ongoing_fortnox_job_outcome"):
+            return result
+        ours = self.filtered(
+            lambda job: job.identity_key and job.identity_key.startswith(IDENTITY_PREFIXES)
+        )
+        if vals.get("state") == "failed":
+            ours._ongoing_fortnox_report_failure()
+        return result
+
+    def _ongoing_fortnox_report_failure(self):
+        """Let the records of each failed job show why it failed."""
+        for job in self:
+            records = job.records.sudo().exists()
+            handler = getattr(records, f"{job.method_name}_failed", None)
+            if not records or handler is None:
+                continue
+            # The failure itself must be stored even when showing it on the record fails.
+            try:
+                with self._ongoing_fortnox_lock_timeout(), self.env.cr.savepoint():
+                    handler(job)
+            except Exception:  # see the comment above
+                _logger.exception(
+                    "Queue job %s failed, and its failure could not be shown on %s",
+                    job.uuid,
+                    records,
+                )
+
+    @contextmanager
+    def _ongoing_fortnox_lock_timeout(self):
+        """Bound the wait for row locks while a failure is shown on its records.
+
+        queue_job stores a failure in a new transaction while the failed job's
+        own transaction is still open, so a row that the job locked would make
+        the handler wait for ever.
+        """
+        cr = self.env.cr
+        cr.execute("SELECT current_setting('lock_timeout')")
+        previous = cr.fetchone()[0]
+        cr.execute("SELECT set_config('lock_timeout', %s, true)", [FAILURE_LOCK_TIMEOUT])
+        try:
+            yield
+        finally:
+            cr.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+    def _ongoing_fortnox_failure_text(self):
+        """Return the reason of the job's failure in one line, for a record's message."""
+        self.ensure_one()
+        text = str(self.exc_message or self.exc_name or "").strip()
+        return text.splitlines()[0] if text else _("unknown error")
