@@ -6,13 +6,16 @@ The tests stand in for the passing time by running delayed jobs early
 
 import json
 import time
+from unittest.mock import patch
 
 from odoo import fields
 
 from ..models.ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, retry_delay
+from ..models.ongoing_reconciliation import RETRY_SECONDS
 from .common import SimulatedWarehouseCase
 from .fortnox_common import FortnoxCase
 from .reliability_helpers import crash_before, failed_jobs
+from .test_reconciliation import STOCK, ReconciliationCase
 
 
 def seconds_until(moment):
@@ -299,3 +302,78 @@ class TestFortnoxOutage(FortnoxCase):
         self.assertEqual(len(self.simulator.state()["invoices"]), 1)
         self.backend.invalidate_recordset(["failed_invoice_count"])
         self.assertEqual(self.backend.failed_invoice_count, 0)
+
+
+class TestReconciliationOutage(ReconciliationCase):
+    def test_outage_mid_run_applies_nothing(self):
+        self.drift("REC-010", -5)
+        self.simulator.adjust("REC-020", -2, cause="DAMAGED", comment="Trasig")
+        reconciliation_class = type(self.env["ongoing.reconciliation"])
+        original = reconciliation_class._ongoing_fetch
+
+        def fail_after_catch_up(reconciliation, client):
+            # The warehouse adjustment is booked by now; Ongoing goes down while the stock is read.
+            self.simulator.outage(600, status=503)
+            return original(reconciliation, client)
+
+        with patch.object(
+            reconciliation_class, "_ongoing_fetch", autospec=True, side_effect=fail_after_catch_up
+        ):
+            reconciliation = self.reconcile()
+
+        [job] = self.env["queue.job"].search(
+            [("identity_key", "=", f"ongoing-reconcile:{reconciliation.id}")]
+        )
+        self.assertEqual(reconciliation.state, "queued")
+        self.assertFalse(reconciliation.line_ids)
+        self.assertEqual(job.state, "pending")
+        self.assertIn("HTTP 503", job.result)
+        self.assertAlmostEqual(seconds_until(job.eta), RETRY_SECONDS, delta=2)
+        self.assertFalse(self.env["ongoing.inventory.adjustment"].search([]))
+        self.assertEqual(self.on_hand(self.product(10)), STOCK)
+        self.assertEqual(self.on_hand(self.product(20)), STOCK)
+
+        self.simulator.clear_faults()
+        self.run_jobs(include_delayed=True)
+
+        self.assertEqual(reconciliation.state, "done", reconciliation.error)
+        self.assertEqual(self.on_hand(self.product(10)), STOCK - 5)
+        self.assertEqual(self.on_hand(self.product(20)), STOCK - 2)
+        [adjustment] = self.env["ongoing.inventory.adjustment"].search([])
+        self.assertEqual(adjustment.state, "booked")
+        cases = {line.article_number: line.case for line in reconciliation.line_ids}
+        self.assertEqual(cases["REC-010"], "difference")
+        self.assertEqual(cases["REC-020"], "settled")
+        self.assertEqual(reconciliation.applied_count, 1)
+
+    def test_long_outage_fails_run_with_reason(self):
+        self.simulator.outage(3600, status=500)
+        reconciliation = self.backend._ongoing_start_reconciliation(mode="apply")
+        [job] = self.env["queue.job"].search(
+            [("identity_key", "=", f"ongoing-reconcile:{reconciliation.id}")]
+        )
+
+        delays = []
+        for _attempt in range(MAX_AUTOMATIC_ATTEMPTS + 2):
+            if not self.run_jobs(include_delayed=True, max_rounds=1):
+                break
+            if job.state == "pending":
+                delays.append(seconds_until(job.eta))
+
+        expected = [
+            max(RETRY_SECONDS, retry_delay(attempt)) for attempt in range(1, MAX_AUTOMATIC_ATTEMPTS)
+        ]
+        self.assertEqual(len(delays), len(expected))
+        for delay, wanted in zip(delays, expected, strict=True):
+            self.assertAlmostEqual(delay, wanted, delta=2)
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(reconciliation.state, "failed")
+        self.assertIn(f"after {MAX_AUTOMATIC_ATTEMPTS} attempt(s)", reconciliation.error)
+        self.assertIn("HTTP 500", reconciliation.error)
+        self.assertTrue(reconciliation.activity_ids)
+        self.assertFalse(reconciliation.line_ids)
+
+        self.simulator.clear_faults()
+        reconciliation.action_retry()
+        self.run_jobs()
+        self.assertEqual(reconciliation.state, "done", reconciliation.error)
