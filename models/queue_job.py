@@ -1,17 +1,22 @@
-"""What the addon's queue jobs leave behind when they fail.
+"""What the addon's queue jobs leave behind when they fail or succeed.
 
-queue_job marks a job failed and stops there. When one of the addon's jobs
-(keyed by record with an ``identity_key``) fails on an error its method does
-not handle, the record it concerns shows the reason. A model opts in with a
-method named after the job method plus ``_failed``
-(``_ongoing_run_sync_failed(job)``), which runs in the transaction that
-stores the failure.
+queue_job marks a job failed and stops there. The addon's jobs are keyed by
+record (``identity_key``), so two rules apply to them:
+
+* When a job fails on an error its method does not handle, the record it
+  concerns shows the reason. A model opts in with a method named after the
+  job method plus ``_failed`` (``_ongoing_run_sync_failed(job)``), which runs
+  in the transaction that stores the failure.
+* When a job is done, the earlier failed jobs with the same identity key are
+  set done with a note, keeping their traceback. The newer job recorded the
+  record's current outcome, so a stale failure is no longer work for anyone,
+  and the failed jobs list keeps only what still needs a person.
 """
 
 import logging
 from contextlib import contextmanager
 
-from odoo import _, models
+from odoo import _, fields, models
 
 _logger = logging.getLogger(__name__)
 
@@ -31,9 +36,39 @@ class QueueJob(models.Model):
         ours = self.filtered(
             lambda job: job.identity_key and job.identity_key.startswith(IDENTITY_PREFIXES)
         )
-        if vals.get("state") == "failed":
+        if vals.get("state") == "done":
+            ours._ongoing_fortnox_close_superseded()
+        elif vals.get("state") == "failed":
             ours._ongoing_fortnox_report_failure()
         return result
+
+    def _ongoing_fortnox_close_superseded(self):
+        """Set done the failed jobs older than these with the same identity key."""
+        for job in self:
+            superseded = self.sudo().search(
+                [
+                    ("identity_key", "=", job.identity_key),
+                    ("state", "=", "failed"),
+                    ("id", "<", job.id),
+                ]
+            )
+            if not superseded:
+                continue
+            note = _(
+                "Superseded: the later job %(uuid)s for the same record finished on "
+                "%(date)s, and the record shows its current state.",
+                uuid=job.uuid,
+                date=fields.Datetime.to_string(job.date_done or fields.Datetime.now()),
+            )
+            superseded.with_context(
+                _job_edit_sentinel=self.EDIT_SENTINEL, ongoing_fortnox_job_outcome=True
+            ).write({"state": "done", "date_done": fields.Datetime.now(), "result": note})
+            _logger.info(
+                "Queue jobs %s (%s) set done: superseded by job %s",
+                superseded.mapped("uuid"),
+                job.identity_key,
+                job.uuid,
+            )
 
     def _ongoing_fortnox_report_failure(self):
         """Let the records of each failed job show why it failed."""

@@ -105,6 +105,22 @@ class TestExportCrash(SimulatedWarehouseCase):
         sent_notes = picking.message_ids.filtered(lambda m: "Sent to Ongoing" in (m.body or ""))
         self.assertEqual(len(sent_notes), 1)
 
+    def test_failed_job_closed_after_resend(self):
+        picking = self.sell_stocked("CRA-O3")
+        with crash_after(OngoingClient, "put_order"):
+            self.run_jobs()
+        [failed] = failed_jobs(self.env, "_ongoing_run_export")
+
+        picking.action_ongoing_send()
+        self.run_jobs()
+
+        self.assertEqual(picking.ongoing_sync_state, "synced")
+        self.assertEqual(failed.state, "done")
+        self.assertIn("Superseded", failed.result)
+        self.assertEqual(failed.exc_name, "SimulatedCrash")
+        self.assertFalse(failed_jobs(self.env))
+        self.assertEqual(len(self.remote_orders(picking.name)), 1)
+
     def test_order_crash_recovered_by_cron(self):
         picking = self.sell_stocked("CRA-O2")
         with crash_after(OngoingClient, "put_order"):
@@ -418,6 +434,22 @@ class TestFortnoxCrash(FortnoxCase):
         self.assertEqual(len(self.simulator.requests_to("POST", "/3/invoices")), 1)
         exported_notes = move.message_ids.filtered(lambda m: "Exported to" in (m.body or ""))
         self.assertEqual(len(exported_notes), 1)
+
+    def test_failed_job_closed_when_exported_again(self):
+        move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])
+        with crash_after(FortnoxClient, "create_invoice"):
+            self.run_jobs()
+        [failed] = failed_jobs(self.env, "_fortnox_run_export")
+
+        move.action_fortnox_export()
+        self.run_jobs()
+
+        self.assertEqual(move.fortnox_state, "exported")
+        self.assertEqual(failed.state, "done")
+        self.assertIn("Superseded", failed.result)
+        self.assertEqual(failed.exc_name, "SimulatedCrash")
+        self.assertFalse(failed_jobs(self.env))
+        self.assertEqual(len(self.invoices()), 1)
 
     def test_invoice_crash_recovered_by_cron(self):
         move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])

@@ -377,3 +377,5 @@ class TestReconciliationOutage(ReconciliationCase):
         reconciliation.action_retry()
         self.run_jobs()
         self.assertEqual(reconciliation.state, "done", reconciliation.error)
+        self.assertEqual(job.state, "done")
+        self.assertIn("Superseded", job.result)
