@@ -1,8 +1,13 @@
 """Helpers of the reliability tests: crashes at chosen moments, and failed jobs to requeue."""
 
 import logging
+import re
 from contextlib import contextmanager
 from unittest.mock import patch
+
+from lxml import etree
+
+from odoo.tools.safe_eval import safe_eval
 
 from .job_runner import run_jobs
 
@@ -144,3 +149,21 @@ def capture_logs(excluded=("odoo.sql_db",)):
         loggers[0].removeHandler(handler)
         for logger, level in levels:
             logger.setLevel(level)
+
+
+def button_visible(record, name):
+    """Return whether the record's form view shows the button ``name``, by its invisible rule."""
+    arch = record.get_views([(False, "form")])["views"]["form"]["arch"]
+    [button] = etree.fromstring(arch).xpath(f"//button[@name='{name}']")
+    expression = button.get("invisible")
+    if not expression:
+        return True
+    names = [word for word in set(re.findall(r"[a-z_]+", expression)) if word in record._fields]
+    values = record.read(names)[0]
+    # The web client sees a many-to-one field as its id.
+    context = {
+        key: value[0] if isinstance(value, tuple) else value
+        for key, value in values.items()
+        if key in names
+    }
+    return not safe_eval(expression, context)

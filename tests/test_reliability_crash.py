@@ -9,6 +9,7 @@ system must contain one object, and every quantity must be booked exactly once.
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from ..clients.fortnox import FortnoxClient, FortnoxOAuth
 from ..clients.ongoing import OngoingClient
@@ -17,6 +18,7 @@ from .common import SimulatedWarehouseCase
 from .fortnox_common import FortnoxCase
 from .fortnox_ledger_common import FortnoxLedgerCase
 from .reliability_helpers import (
+    button_visible,
     crash_after,
     crash_before,
     failed_jobs,
@@ -412,6 +414,15 @@ class TestInventoryBookingCrash(SimulatedWarehouseCase):
 class TestFortnoxCrash(FortnoxCase):
     """Fortnox created the object, then the worker died before Odoo stored its number."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = new_test_user(
+            cls.env,
+            login="bokforare-krasch",
+            groups="account.group_account_invoice,ongoing_fortnox_sync.group_ongoing_fortnox_user",
+        )
+
     def invoices(self):
         return self.simulator.state()["invoices"]
 
@@ -450,6 +461,38 @@ class TestFortnoxCrash(FortnoxCase):
         self.assertEqual(failed.exc_name, "SimulatedCrash")
         self.assertFalse(failed_jobs(self.env))
         self.assertEqual(len(self.invoices()), 1)
+
+    def test_pending_invoice_with_dead_job_exported_again(self):
+        def fail(job):
+            with crash_after(FortnoxClient, "create_invoice"):
+                self.run_jobs()
+
+        endings = {
+            "failed": fail,
+            "cancelled": lambda job: job.button_cancelled(),
+            "missing": lambda job: job.unlink(),
+        }
+        for ending, end_job in endings.items():
+            with self.subTest(job=ending):
+                move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])
+                [job] = self.env["queue.job"].search(
+                    [("identity_key", "=", move._fortnox_job_identity())]
+                )
+                self.assertTrue(move.fortnox_job_alive)
+                self.assertFalse(button_visible(move, "action_fortnox_export"))
+
+                end_job(job)
+                move.invalidate_recordset(["fortnox_job_alive"])
+                self.assertEqual(move.fortnox_state, "pending")
+                self.assertFalse(move.fortnox_job_alive)
+                self.assertTrue(button_visible(move, "action_fortnox_export"))
+
+                self.env.invalidate_all()
+                move.with_user(self.accountant).action_fortnox_export()
+                self.run_jobs()
+                self.assertEqual(move.fortnox_state, "exported")
+                self.assertTrue(self.fortnox_invoice(move.fortnox_document_number))
+        self.assertEqual(len(self.invoices()), 3)
 
     def test_invoice_crash_recovered_by_cron(self):
         move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])
