@@ -6,14 +6,17 @@ The tests stand in for the passing time by running delayed jobs early
 
 import json
 import time
+from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import Command, fields
 
+from ..models.fortnox_backend import DEFAULT_SCOPES
 from ..models.ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, retry_delay
 from ..models.ongoing_reconciliation import RETRY_SECONDS
 from .common import SimulatedWarehouseCase
 from .fortnox_common import FortnoxCase
+from .fortnox_ledger_common import FortnoxLedgerCase
 from .reliability_helpers import crash_before, failed_jobs
 from .test_reconciliation import STOCK, ReconciliationCase
 
@@ -302,6 +305,160 @@ class TestFortnoxOutage(FortnoxCase):
         self.assertEqual(len(self.simulator.state()["invoices"]), 1)
         self.backend.invalidate_recordset(["failed_invoice_count"])
         self.assertEqual(self.backend.failed_invoice_count, 0)
+
+
+class TestLedgerOutage(FortnoxLedgerCase):
+    """Stock vouchers and supplier invoices while Fortnox fails, limits or hangs.
+
+    A supplier invoice whose creation timed out after Fortnox accepted it is in
+    ``test_fortnox_vendor_bills.py`` (``test_timeout_after_accept_leaves_one_supplier_invoice``).
+    """
+
+    fortnox_backend_values = {
+        "export_vendor_bills": True,
+        "scopes": f"{DEFAULT_SCOPES} supplier supplierinvoice",
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.swedish_supplier = cls.make_supplier(
+            cls, name="Textilgrossisten i Borås AB", company_registry="556036-0793"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.towel = self.make_product("DUK-62", name="Duk Gotland", cost=40.0)
+        self.run_jobs()
+
+    def make_bill(self):
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": self.swedish_supplier.id,
+                "invoice_date": self.today,
+                "ref": "F-32000",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.towel.id,
+                            "quantity": 10,
+                            "price_unit": 45.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        bill.action_post()
+        return bill
+
+    def collect_delays(self, record, attempts):
+        """Run the record's delayed job ``attempts`` times; return each next-attempt delay."""
+        delays = [seconds_until(record.fortnox_next_attempt)]
+        for _attempt in range(attempts - 1):
+            self.run_jobs(include_delayed=True, max_rounds=1)
+            delays.append(seconds_until(record.fortnox_next_attempt))
+        return delays
+
+    def assert_backed_off(self, record, delays):
+        for delay, attempt in zip(delays, range(1, len(delays) + 1), strict=True):
+            self.assertAlmostEqual(delay, retry_delay(attempt), delta=2)
+        self.assertEqual(record.fortnox_state, "failed")
+        self.assertTrue(record.fortnox_retryable)
+        self.assertEqual(record.fortnox_attempts, len(delays))
+        self.assertIn("HTTP 500", record.fortnox_error)
+        notes = record.message_ids.filtered(lambda m: "sent again automatically" in (m.body or ""))
+        self.assertEqual(len(notes), 1)
+        waiting = self.env["queue.job"].search(
+            [("identity_key", "=", record._fortnox_job_identity()), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(waiting), 1)
+
+    def test_voucher_outage_backs_off_then_sends_once(self):
+        self.count_stock(self.towel, 5, day=self.today - timedelta(days=1))
+        self.fortnox.outage(3600, status=500)
+
+        self.send_stock_vouchers()
+        [record] = self.vouchers()
+        delays = self.collect_delays(record, 4)
+
+        self.assert_backed_off(record, delays)
+        self.assertFalse(self.voucher_posts())
+
+        self.fortnox.clear_faults()
+        self.run_jobs(include_delayed=True)
+        [voucher] = self.fortnox_vouchers()
+        self.assertEqual(record.fortnox_state, "exported")
+        self.assertEqual(record.voucher_number, voucher["VoucherNumber"])
+        self.assertFalse(record.fortnox_error)
+        self.assertEqual(len(self.voucher_posts()), 1)
+
+    def test_voucher_rate_limit_waits_retry_after(self):
+        self.count_stock(self.towel, 5, day=self.today - timedelta(days=1))
+        self.fortnox.outage(600, status=429, retry_after=120)
+
+        self.send_stock_vouchers()
+
+        [record] = self.vouchers()
+        self.assertEqual(record.fortnox_state, "failed")
+        self.assertTrue(record.fortnox_retryable)
+        self.assertIn("rate limit", record.fortnox_error)
+        self.assertAlmostEqual(seconds_until(record.fortnox_next_attempt), 121, delta=2)
+        self.assertFalse(self.voucher_posts())
+
+    def test_hanging_fortnox_voucher_sent_once(self):
+        self.fortnox_backend.read_timeout = 0.5
+        self.fortnox.inject("delay", delay=1.5, method="POST", path="/3/vouchers")
+        self.count_stock(self.towel, 5, day=self.today - timedelta(days=1))
+
+        self.send_stock_vouchers()
+
+        [record] = self.vouchers()
+        self.assertEqual(record.fortnox_state, "failed")
+        self.assertTrue(record.fortnox_retryable)
+        self.assertIn("did not respond in time", record.fortnox_error)
+        deadline = time.monotonic() + 5
+        while not self.fortnox_vouchers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        self.run_jobs(include_delayed=True)
+
+        [voucher] = self.fortnox_vouchers()
+        self.assertEqual(record.fortnox_state, "exported")
+        self.assertEqual(record.voucher_number, voucher["VoucherNumber"])
+        self.assertEqual(len(self.voucher_posts()), 1)
+
+    def test_bill_outage_backs_off_then_exports_once(self):
+        self.fortnox.outage(3600, status=500)
+
+        bill = self.make_bill()
+        self.run_jobs()
+        delays = self.collect_delays(bill, 4)
+
+        self.assert_backed_off(bill, delays)
+        self.assertFalse(self.fortnox.state()["supplier_invoices"])
+        self.assertEqual(self.fortnox_backend.failed_bill_count, 1)
+
+        self.fortnox.clear_faults()
+        self.run_jobs(include_delayed=True)
+        [invoice] = self.fortnox.state()["supplier_invoices"]
+        self.assertEqual(bill.fortnox_state, "exported")
+        self.assertEqual(bill.fortnox_document_number, invoice["GivenNumber"])
+        self.assertEqual(len(self.fortnox.requests_to("POST", "/3/supplierinvoices")), 1)
+        self.assertEqual(len(self.fortnox.state()["suppliers"]), 1)
+
+    def test_bill_rate_limit_waits_retry_after(self):
+        self.fortnox.outage(600, status=429, retry_after=90)
+
+        bill = self.make_bill()
+        self.run_jobs()
+
+        self.assertEqual(bill.fortnox_state, "failed")
+        self.assertTrue(bill.fortnox_retryable)
+        self.assertIn("rate limit", bill.fortnox_error)
+        self.assertAlmostEqual(seconds_until(bill.fortnox_next_attempt), 91, delta=2)
+        self.assertFalse(self.fortnox.requests_to("POST", "/3/supplierinvoices"))
 
 
 class TestReconciliationOutage(ReconciliationCase):
