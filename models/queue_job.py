@@ -1,4 +1,4 @@
-"""What the addon's queue jobs leave behind when they fail or succeed.
+"""Outcome hooks of the addon's queue jobs: reasons of failures, closing of stale failures.
 
 queue_job marks a job failed and stops there. The addon's jobs are keyed by
 record (``identity_key``), so two rules apply to them:
@@ -11,6 +11,9 @@ record (``identity_key``), so two rules apply to them:
   set done with a note, keeping their traceback. The newer job recorded the
   record's current outcome, so a stale failure is no longer work for anyone,
   and the failed jobs list keeps only what still needs a person.
+
+NOTE: queue_job's runner marks a job failed by SQL when it finds the job dead
+after too many retries, which these hooks do not see.
 """
 
 import logging
@@ -22,7 +25,7 @@ _logger = logging.getLogger(__name__)
 
 #: Identity keys of the jobs the rules apply to.
 IDENTITY_PREFIXES = ("ongoing-", "fortnox-")
-#: Longest wait for a row lock while a failure is shown on its records (PostgreSQL interval).
+#: Maximum wait for a row lock while a failure is shown on its records (PostgreSQL interval).
 FAILURE_LOCK_TIMEOUT = "10s"
 
 
