@@ -1,6 +1,7 @@
 # ruff: noqa: I001
 # Odoo builds models in import order, so the mixin comes before the models using it.
 from . import ongoing_binding_mixin
+from . import queue_job
 from . import ongoing_backend
 from . import ongoing_backend_sync
 from . import ongoing_backend_outbound

@@ -10,6 +10,9 @@ from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, retry_delay
 
 _logger = logging.getLogger(__name__)
 
+#: States of a queue job that will still run or is running.
+LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+
 FORTNOX_STATES = [
     ("not_exported", "Not Exported"),
     ("pending", "Pending"),
@@ -61,6 +64,24 @@ class FortnoxExportMixin(models.AbstractModel):
         help="Failed attempts in a row since the last successful export.",
     )
     fortnox_next_attempt = fields.Datetime(string="Next Fortnox Attempt", readonly=True, copy=False)
+    fortnox_job_alive = fields.Boolean(
+        string="Fortnox Job Waiting",
+        compute="_compute_fortnox_job_alive",
+        help="A queue job that sends the record is waiting or running. A pending record "
+        "without one was left by a job that failed or was cancelled, and can be sent again.",
+    )
+
+    def _compute_fortnox_job_alive(self):
+        records = self.filtered(lambda record: isinstance(record.id, int))
+        keys = {record._fortnox_job_identity(): record for record in records}
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("identity_key", "in", list(keys)), ("state", "in", LIVE_JOB_STATES)])
+        )
+        alive = set(jobs.mapped("identity_key"))
+        for record in self:
+            record.fortnox_job_alive = record in records and record._fortnox_job_identity() in alive
 
     # ------------------------------------------------------------------
     # What each model provides

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..clients.errors import NotFoundError
 from .account_move_fortnox_payload import round_money, to_decimal
@@ -237,7 +237,7 @@ class FortnoxVoucher(models.Model):
 
     def _fortnox_check_user(self):
         if not self.env.user.has_group("ongoing_fortnox_sync.group_ongoing_fortnox_user"):
-            raise UserError(_("Only Fortnox users may send stock vouchers to Fortnox."))
+            raise AccessError(_("Only Fortnox users may send stock vouchers to Fortnox."))
         self.check_access("write")
 
     # ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..reconciliation.sources import FileMapping
+from ..reconciliation.sources import FileMapping, SourceError, check_file_size
 
 _logger = logging.getLogger(__name__)
 
@@ -293,6 +293,16 @@ class OngoingBackend(models.Model):
         if not names:
             raise UserError(_("No stock-balance file has arrived in %(folder)s.", folder=folder))
         newest = max(names, key=lambda entry: entry.stat().st_mtime)
+        try:
+            check_file_size(newest.stat().st_size)
+        except SourceError as error:
+            raise UserError(
+                _(
+                    "The newest stock-balance file %(file)s was not read. %(error)s",
+                    file=newest.name,
+                    error=str(error),
+                )
+            ) from error
         with open(newest.path, "rb") as handle:
             data = handle.read()
 

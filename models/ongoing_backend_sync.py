@@ -3,14 +3,13 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..clients.errors import FixRequestError, NotFoundError, RetryLaterError
+from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, job_retry_error
 
 _logger = logging.getLogger(__name__)
 
-# Seconds before a sync job is tried again after Ongoing was unavailable.
-SYNC_RETRY_SECONDS = 60
+#: Event states a sync job settles: waiting ones, and failed ones that a new read may resolve.
+OPEN_EVENT_STATES = ("queued", "failed")
 
 
 class OngoingBackend(models.Model):
@@ -38,22 +37,32 @@ class OngoingBackend(models.Model):
             description=_(
                 "Read %(kind)s %(key)s from Ongoing WMS", kind=kind, key=remote_number or key
             ),
-            max_retries=0,
+            # While Ongoing is unavailable the job waits longer after each attempt, and
+            # after the last one the polling cron queues the object again.
+            max_retries=MAX_AUTOMATIC_ATTEMPTS,
         )._ongoing_run_sync(kind, remote_id or 0, remote_number or "")
 
-    def _ongoing_run_sync(self, kind, remote_id=0, remote_number=""):
-        """Job: read one object's current state from Ongoing and book it; settle its events."""
-        self.ensure_one()
-        events = self.env["ongoing.webhook.event"].search(
+    def _ongoing_sync_events(self, kind, remote_id, remote_number):
+        """Return the open events of one Ongoing object.
+
+        Failed events are included: they concern the same object, so the
+        outcome of reading it again replaces theirs.
+        """
+        return self.env["ongoing.webhook.event"].search(
             [
                 ("backend_id", "=", self.id),
                 ("kind", "=", kind),
-                ("state", "=", "queued"),
+                ("state", "in", OPEN_EVENT_STATES),
                 "|",
                 ("remote_id", "=", remote_id or -1),
                 ("remote_number", "=", remote_number or False),
             ]
         )
+
+    def _ongoing_run_sync(self, kind, remote_id=0, remote_number=""):
+        """Job: read one object's current state from Ongoing and book it; settle its events."""
+        self.ensure_one()
+        events = self._ongoing_sync_events(kind, remote_id, remote_number)
         handler = getattr(self, f"_ongoing_sync_{kind}", None)
         if handler is None:
             message = _("Events of this kind are not handled.")
@@ -69,10 +78,16 @@ class OngoingBackend(models.Model):
                 _("Ongoing does not know this object: %(error)s", error=error),
             )
         except RetryLaterError as error:
-            _logger.info("Ongoing backend %s: %s %s: %s", self.id, kind, remote_id, error)
-            raise RetryableJobError(
-                str(error), seconds=SYNC_RETRY_SECONDS, ignore_retry=True
-            ) from error
+            retry = job_retry_error(self.env, error)
+            _logger.info(
+                "Ongoing backend %s: %s %s: %s; tried again in %s s",
+                self.id,
+                kind,
+                remote_id,
+                error,
+                retry.seconds,
+            )
+            raise retry from error
         except FixRequestError as error:
             state, message = "failed", str(error)
 
@@ -87,6 +102,31 @@ class OngoingBackend(models.Model):
             )
         events._mark(state, message)
         return message
+
+    def _ongoing_run_sync_failed(self, job):
+        """Fail the events of a sync job that stopped on an error, with the reason.
+
+        Called when the job is stored as failed: after an error the job did not
+        expect, or after its last attempt while Ongoing was unavailable.
+        """
+        kind, remote_id, remote_number = [*job.args, 0, ""][:3]
+        events = self._ongoing_sync_events(kind, remote_id, remote_number)
+        message = _(
+            "Reading %(kind)s %(key)s from Ongoing WMS failed after %(attempts)s attempt(s): "
+            "%(error)s Requeue the event, or its job, once the cause is fixed.",
+            kind=kind,
+            key=remote_number or remote_id,
+            attempts=max(job.retry, 1),
+            error=job._ongoing_fortnox_failure_text(),
+        )
+        _logger.warning(
+            "Ongoing backend %s: sync job %s failed, %s event(s) failed: %s",
+            self.id,
+            job.uuid,
+            len(events),
+            message,
+        )
+        events._mark("failed", message)
 
     def _ongoing_booking_outcome(self, binding, summary):
         """Return the event state and message after ``binding`` booked Ongoing's report.

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..clients.errors import FixRequestError, RetryLaterError
 
 _logger = logging.getLogger(__name__)
@@ -28,6 +30,24 @@ def retry_delay(attempt, retry_after=None):
     if retry_after:
         delay = max(delay, int(retry_after) + 1)
     return delay
+
+
+def job_retry_error(env, error, minimum=0):
+    """Return the RetryableJobError that postpones the running job by a growing delay.
+
+    The delay is :func:`retry_delay` of the job's attempt number (at least
+    ``minimum`` seconds), so an outage costs a few attempts an hour instead of
+    one a minute. The job must be queued with ``max_retries`` set, because
+    queue_job counts the attempts only then. Outside a job the attempt is the first.
+    """
+    attempt = 1
+    uuid = env.context.get("job_uuid")
+    if uuid:
+        job = env["queue.job"].sudo().search([("uuid", "=", uuid)], limit=1)
+        # queue_job stores the count of the attempts before this one.
+        attempt = job.retry + 1
+    seconds = max(minimum, retry_delay(attempt, getattr(error, "retry_after", None)))
+    return RetryableJobError(str(error), seconds=seconds)
 
 
 class OngoingBindingMixin(models.AbstractModel):

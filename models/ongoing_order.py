@@ -3,9 +3,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.tools import float_compare
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..clients.errors import FixRequestError, RetryLaterError
+from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, job_retry_error
 
 _logger = logging.getLogger(__name__)
 
@@ -134,7 +133,8 @@ class OngoingOrder(models.Model):
                 description=_(
                     "Report booked quantities of %(order)s to Ongoing WMS", order=order.display_name
                 ),
-                max_retries=0,
+                # A job that gives up leaves the lines unreported, and polling reports them.
+                max_retries=MAX_AUTOMATIC_ATTEMPTS,
             )._ongoing_run_acknowledge()
 
     def _ongoing_run_acknowledge(self):
@@ -149,7 +149,7 @@ class OngoingOrder(models.Model):
             for line in lines:
                 line._ongoing_acknowledge(client)
         except RetryLaterError as error:
-            raise RetryableJobError(str(error), seconds=60, ignore_retry=True) from error
+            raise job_retry_error(self.env, error) from error
         except FixRequestError as error:
             self._ongoing_report_problem(
                 _("Ongoing rejected the booked quantities: %(error)s", error=str(error))

@@ -8,15 +8,15 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..clients.errors import FixCredentialsError, FixRequestError, NotFoundError, RetryLaterError
 from ..reconciliation import compare
 from ..reconciliation.sources import SourceError
+from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, job_retry_error
 
 _logger = logging.getLogger(__name__)
 
-# Seconds before a run is tried again when Ongoing was unavailable.
+# Minimum seconds before a run is tried again when Ongoing was unavailable. Later
+# attempts wait longer (see job_retry_error).
 RETRY_SECONDS = 300
 
 RECONCILIATION_STATES = [
@@ -172,7 +172,7 @@ class OngoingReconciliation(models.Model):
                 description=_(
                     "Reconcile stock with Ongoing WMS (%(name)s)", name=reconciliation.name
                 ),
-                max_retries=12,
+                max_retries=MAX_AUTOMATIC_ATTEMPTS,
             )._ongoing_run()
 
     def _ongoing_job_alive(self):
@@ -205,18 +205,25 @@ class OngoingReconciliation(models.Model):
         self.ensure_one()
         if self.state != "queued":
             return _("%(name)s has already run.", name=self.name)
-        self.date_start = fields.Datetime.now()
+        started = fields.Datetime.now()
         try:
             with self.env.cr.savepoint():
+                # Written inside the savepoint, so that a failed attempt holds no lock on the
+                # run while queue_job records the failure on it from another transaction.
+                self.date_start = started
                 # The run acts for the backend, as the superuser, because valuing stock moves
                 # needs stock rights even under sudo (stock_account drops it to read
                 # quantities). Who may start a run is checked by the ACLs of the run.
                 summary = self.with_user(SUPERUSER_ID)._ongoing_reconcile()
         except RetryLaterError as error:
+            retry = job_retry_error(self.env, error, minimum=RETRY_SECONDS)
             _logger.info(
-                "Reconciliation %s: Ongoing unavailable, retried later: %s", self.id, error
+                "Reconciliation %s: Ongoing unavailable, tried again in %s s: %s",
+                self.id,
+                retry.seconds,
+                error,
             )
-            raise RetryableJobError(str(error), seconds=RETRY_SECONDS) from error
+            raise retry from error
         except psycopg2.Error:
             # Concurrent updates are retried by the job runner in a new transaction.
             raise
@@ -228,11 +235,30 @@ class OngoingReconciliation(models.Model):
             UserError,
             ValidationError,
         ) as error:
+            self.date_start = started
             return self._ongoing_mark_failed(error)
         except Exception as error:
             _logger.exception("Reconciliation %s failed", self.id)
+            self.date_start = started
             return self._ongoing_mark_failed(error)
         return summary
+
+    def _ongoing_run_failed(self, job):
+        """Fail a queued run whose job stopped, with the reason, so that it can run again.
+
+        Called when the job is stored as failed: after an error the run did not
+        expect, or after its last attempt while Ongoing was unavailable.
+        """
+        queued = self.filtered(lambda reconciliation: reconciliation.state == "queued")
+        queued._ongoing_mark_failed(
+            UserError(
+                _(
+                    "The run's job stopped after %(attempts)s attempt(s): %(error)s",
+                    attempts=max(job.retry, 1),
+                    error=job._ongoing_fortnox_failure_text(),
+                )
+            )
+        )
 
     def _ongoing_reconcile(self):
         """Run the three steps and record the outcome; return the summary text."""

@@ -32,10 +32,15 @@ def run_jobs(env, max_rounds=20, include_delayed=False):
                 with env.cr.savepoint():
                     job.perform()
             except RetryableJobError as error:
-                job.postpone(result=str(error), seconds=error.seconds or 60)
+                # Without seconds, queue_job takes the delay from the job function's retry pattern.
+                job.postpone(result=str(error), seconds=error.seconds)
                 job.set_pending(reset_retry=False)
             except Exception as error:  # noqa: BLE001 - the runner records any failure
-                job.set_failed(exc_info=repr(error), exc_name=type(error).__name__)
+                job.set_failed(
+                    exc_info=repr(error),
+                    exc_name=type(error).__name__,
+                    exc_message=error.args[0] if error.args else str(error),
+                )
             else:
                 job.set_done(result=job.result)
             job.store()

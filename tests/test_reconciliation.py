@@ -474,7 +474,7 @@ class TestReconciliationFromApi(ReconciliationCase):
         stale = self.env["ongoing.reconciliation"].browse(first["res_id"])
         self.assertNotEqual(second["res_id"], first["res_id"])
         self.assertEqual(stale.state, "failed")
-        self.assertIn("background job stopped", stale.error)
+        self.assertIn("job stopped", stale.error)
 
     def test_reconcile_now_reuses_waiting_run(self):
         first = self.backend.action_reconcile_now()

@@ -8,13 +8,26 @@ system must contain one object, and every quantity must be booked exactly once.
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from ..clients.fortnox import FortnoxClient, FortnoxOAuth
 from ..clients.ongoing import OngoingClient
+from ..models.fortnox_backend import DEFAULT_SCOPES
 from .common import SimulatedWarehouseCase
 from .fortnox_common import FortnoxCase
-from .reliability_helpers import crash_after, crash_before, failed_jobs, requeue_failed
+from .fortnox_ledger_common import FortnoxLedgerCase
+from .reliability_helpers import (
+    button_visible,
+    crash_after,
+    crash_before,
+    failed_jobs,
+    kill_after,
+    requeue_dead_jobs,
+    requeue_failed,
+    run_jobs_until_killed,
+)
+from .test_reconciliation import STOCK, ReconciliationCase
 from .test_returns import ReturnsMixin
 
 
@@ -93,6 +106,22 @@ class TestExportCrash(SimulatedWarehouseCase):
         self.assertEqual(binding.line_ids.row_number, "1")
         sent_notes = picking.message_ids.filtered(lambda m: "Sent to Ongoing" in (m.body or ""))
         self.assertEqual(len(sent_notes), 1)
+
+    def test_failed_job_closed_after_resend(self):
+        picking = self.sell_stocked("CRA-O3")
+        with crash_after(OngoingClient, "put_order"):
+            self.run_jobs()
+        [failed] = failed_jobs(self.env, "_ongoing_run_export")
+
+        picking.action_ongoing_send()
+        self.run_jobs()
+
+        self.assertEqual(picking.ongoing_sync_state, "synced")
+        self.assertEqual(failed.state, "done")
+        self.assertIn("Superseded", failed.result)
+        self.assertEqual(failed.exc_name, "SimulatedCrash")
+        self.assertFalse(failed_jobs(self.env))
+        self.assertEqual(len(self.remote_orders(picking.name)), 1)
 
     def test_order_crash_recovered_by_cron(self):
         picking = self.sell_stocked("CRA-O2")
@@ -385,6 +414,15 @@ class TestInventoryBookingCrash(SimulatedWarehouseCase):
 class TestFortnoxCrash(FortnoxCase):
     """Fortnox created the object, then the worker died before Odoo stored its number."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = new_test_user(
+            cls.env,
+            login="bokforare-krasch",
+            groups="account.group_account_invoice,ongoing_fortnox_sync.group_ongoing_fortnox_user",
+        )
+
     def invoices(self):
         return self.simulator.state()["invoices"]
 
@@ -407,6 +445,54 @@ class TestFortnoxCrash(FortnoxCase):
         self.assertEqual(len(self.simulator.requests_to("POST", "/3/invoices")), 1)
         exported_notes = move.message_ids.filtered(lambda m: "Exported to" in (m.body or ""))
         self.assertEqual(len(exported_notes), 1)
+
+    def test_failed_job_closed_when_exported_again(self):
+        move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])
+        with crash_after(FortnoxClient, "create_invoice"):
+            self.run_jobs()
+        [failed] = failed_jobs(self.env, "_fortnox_run_export")
+
+        move.action_fortnox_export()
+        self.run_jobs()
+
+        self.assertEqual(move.fortnox_state, "exported")
+        self.assertEqual(failed.state, "done")
+        self.assertIn("Superseded", failed.result)
+        self.assertEqual(failed.exc_name, "SimulatedCrash")
+        self.assertFalse(failed_jobs(self.env))
+        self.assertEqual(len(self.invoices()), 1)
+
+    def test_pending_invoice_with_dead_job_exported_again(self):
+        def fail(job):
+            with crash_after(FortnoxClient, "create_invoice"):
+                self.run_jobs()
+
+        endings = {
+            "failed": fail,
+            "cancelled": lambda job: job.button_cancelled(),
+            "missing": lambda job: job.unlink(),
+        }
+        for ending, end_job in endings.items():
+            with self.subTest(job=ending):
+                move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])
+                [job] = self.env["queue.job"].search(
+                    [("identity_key", "=", move._fortnox_job_identity())]
+                )
+                self.assertTrue(move.fortnox_job_alive)
+                self.assertFalse(button_visible(move, "action_fortnox_export"))
+
+                end_job(job)
+                move.invalidate_recordset(["fortnox_job_alive"])
+                self.assertEqual(move.fortnox_state, "pending")
+                self.assertFalse(move.fortnox_job_alive)
+                self.assertTrue(button_visible(move, "action_fortnox_export"))
+
+                self.env.invalidate_all()
+                move.with_user(self.accountant).action_fortnox_export()
+                self.run_jobs()
+                self.assertEqual(move.fortnox_state, "exported")
+                self.assertTrue(self.fortnox_invoice(move.fortnox_document_number))
+        self.assertEqual(len(self.invoices()), 3)
 
     def test_invoice_crash_recovered_by_cron(self):
         move = self.make_invoice(self.private_customer, [(self.towel, 1, 249.0, 0.0)])
@@ -491,3 +577,185 @@ class TestFortnoxCrash(FortnoxCase):
         self.run_jobs()
         self.assertEqual(move.fortnox_state, "exported")
         self.assertEqual(len(self.invoices()), 1)
+
+
+class TestLedgerCrash(FortnoxLedgerCase):
+    """A stock voucher or a supplier invoice reached Fortnox, then the worker died."""
+
+    fortnox_backend_values = {
+        "export_vendor_bills": True,
+        "scopes": f"{DEFAULT_SCOPES} supplier supplierinvoice",
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.swedish_supplier = cls.make_supplier(
+            cls, name="Textilgrossisten i Borås AB", company_registry="556036-0793"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.towel = self.make_product("DUK-61", name="Duk Gotland", cost=40.0)
+        self.run_jobs()
+
+    def make_bill(self, quantity=10, price=45.0):
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": self.swedish_supplier.id,
+                "invoice_date": self.today,
+                "ref": "F-31000",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.towel.id,
+                            "quantity": quantity,
+                            "price_unit": price,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        bill.action_post()
+        return bill
+
+    def supplier_invoices(self):
+        return self.fortnox.state()["supplier_invoices"]
+
+    def test_voucher_crash_sent_once(self):
+        self.count_stock(self.towel, 5, day=self.today - timedelta(days=1))
+        with crash_after(FortnoxClient, "create_voucher") as created:
+            self.send_stock_vouchers()
+
+        [record] = self.vouchers()
+        self.assertEqual(len(created), 1)
+        self.assertEqual(record.fortnox_state, "pending")
+        self.assertFalse(record.voucher_number)
+        self.assertEqual(len(self.fortnox_vouchers()), 1)
+
+        # Without any button, the cron finds the voucher still pending and sends it again.
+        self.env["fortnox.voucher"]._cron_fortnox_send(stale_minutes=-1)
+        self.run_jobs()
+
+        [voucher] = self.fortnox_vouchers()
+        self.assertEqual(record.fortnox_state, "exported")
+        self.assertEqual(record.voucher_number, voucher["VoucherNumber"])
+        self.assertEqual(len(self.voucher_posts()), 1)
+
+    def test_supplier_invoice_crash_exported_once(self):
+        bill = self.make_bill()
+
+        with crash_after(FortnoxClient, "create_supplier_invoice") as created:
+            self.run_jobs()
+        self.assertEqual(len(created), 1)
+        self.assertEqual(bill.fortnox_state, "pending")
+        self.assertFalse(bill.fortnox_document_number)
+        self.assertEqual(len(self.supplier_invoices()), 1)
+
+        requeue_failed(self.env, "_fortnox_run_export")
+        self.run_jobs()
+
+        [invoice] = self.supplier_invoices()
+        self.assertEqual(bill.fortnox_state, "exported")
+        self.assertEqual(bill.fortnox_document_number, invoice["GivenNumber"])
+        self.assertEqual(invoice["OurReference"], bill.name)
+        self.assertEqual(invoice["Total"], 450.0)
+        self.assertEqual(len(self.fortnox.requests_to("POST", "/3/supplierinvoices")), 1)
+        notes = bill.message_ids.filtered(lambda m: "supplier invoice" in (m.body or ""))
+        self.assertEqual(len(notes), 1)
+
+    def test_supplier_crash_created_once(self):
+        bill = self.make_bill()
+
+        with crash_after(FortnoxClient, "create_supplier"):
+            self.run_jobs()
+        partner = self.swedish_supplier.with_company(self.company)
+        self.assertFalse(partner.fortnox_supplier_number)
+
+        requeue_failed(self.env, "_fortnox_run_export")
+        self.run_jobs()
+
+        [supplier] = self.fortnox.state()["suppliers"]
+        [invoice] = self.supplier_invoices()
+        self.assertEqual(bill.fortnox_state, "exported")
+        self.assertEqual(invoice["SupplierNumber"], supplier["SupplierNumber"])
+        self.assertEqual(partner.fortnox_supplier_number, supplier["SupplierNumber"])
+
+    def test_supplier_invoice_crash_recovered_by_cron(self):
+        bill = self.make_bill()
+        with crash_after(FortnoxClient, "create_supplier_invoice"):
+            self.run_jobs()
+
+        self.env["account.move"]._cron_fortnox_export(stale_minutes=-1)
+        self.run_jobs()
+
+        [invoice] = self.supplier_invoices()
+        self.assertEqual(bill.fortnox_state, "exported")
+        self.assertEqual(bill.fortnox_document_number, invoice["GivenNumber"])
+
+
+class TestReconciliationCrash(ReconciliationCase):
+    """The run corrected the stock, then its worker was killed before the commit."""
+
+    DRIFT = {10: -5, 20: 3, 30: -20, 50: -1, 70: -10}
+
+    def correction_moves(self, product):
+        return self.env["stock.move"].search(
+            [("product_id", "=", product.id), ("ongoing_reconciliation_id", "!=", False)]
+        )
+
+    def corrected_qty(self, product):
+        """Return what the correction moves of every run added to the product's stock."""
+        total = 0.0
+        for move in self.correction_moves(product):
+            sign = 1 if move.location_dest_id.usage == "internal" else -1
+            total += sign * move.quantity
+        return total
+
+    def test_killed_run_corrects_once(self):
+        self.introduce_drift()
+        reconciliation = self.backend._ongoing_start_reconciliation(mode="apply")
+        before = self.valuation_total()
+
+        reconciliation_class = type(self.env["ongoing.reconciliation"])
+        with kill_after(reconciliation_class, "_ongoing_apply"):
+            killed = run_jobs_until_killed(self.env)
+        self.assertEqual(killed.method_name, "_ongoing_run")
+        # The killed transaction is gone: nothing of the run stays.
+        self.assertEqual(reconciliation.state, "queued")
+        self.assertFalse(reconciliation.line_ids)
+        for index in self.DRIFT:
+            self.assertFalse(self.correction_moves(self.product(index)))
+            self.assertEqual(self.on_hand(self.product(index)), STOCK)
+
+        requeue_dead_jobs(self.env)
+        self.run_jobs()
+
+        self.assertEqual(reconciliation.state, "done", reconciliation.error)
+        for index, difference in self.DRIFT.items():
+            with self.subTest(article=index):
+                self.assertEqual(self.on_hand(self.product(index)), STOCK + difference)
+                self.assertEqual(self.corrected_qty(self.product(index)), difference)
+        applied = reconciliation.line_ids.filtered("applied")
+        self.assertEqual(
+            {line.article_number: line.difference_qty for line in applied},
+            {f"REC-{index:03d}": difference for index, difference in self.DRIFT.items()},
+        )
+        self.assertEqual(reconciliation.applied_count, 5)
+        self.assertEqual(reconciliation.difference_count, 5)
+        # REC-070 is taken from two locations, so it has two moves.
+        self.assertEqual(reconciliation.move_count, 6)
+        self.assertAlmostEqual(
+            reconciliation.valuation_change, self.valuation_total() - before, places=2
+        )
+        summaries = reconciliation.message_ids.filtered(
+            lambda m: "Stock reconciliation with Ongoing WMS" in (m.body or "")
+        )
+        self.assertEqual(len(summaries), 1)
+
+        # A second run finds nothing left to correct.
+        second = self.reconcile()
+        self.assertEqual(second.applied_count, 0)
+        self.assertEqual(second.difference_count, 0)

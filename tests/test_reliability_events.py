@@ -10,6 +10,7 @@ import json
 import requests
 
 from .common import SimulatedWarehouseHttpCase
+from .reliability_helpers import crash_before, failed_jobs
 from .test_returns import ReturnsMixin
 
 
@@ -117,6 +118,30 @@ class TestDeliveryEvents(EventCase):
         self.assertFalse(binding.line_ids.booked_qty)
         self.assert_all_events("failed")
         self.assertIn("nothing was booked", self.events()[0].state_message)
+
+    def test_failed_job_fails_events_with_reason(self):
+        self.simulator.pick(self.picking.name, {"1": 4})
+        held = self.held_webhooks()
+        backend_class = type(self.env["ongoing.backend"])
+        with crash_before(backend_class, "_ongoing_sync_outbound"):
+            self.post_webhooks(held)
+
+        [job] = failed_jobs(self.env, "_ongoing_run_sync")
+        self.assert_all_events("failed")
+        message = self.events()[0].state_message
+        self.assertIn("failed after 1 attempt(s)", message)
+        self.assertIn("the worker died before", message)
+        self.assertIn("_ongoing_sync_outbound", message)
+        self.assertIn("Requeue", message)
+        self.assertEqual(self.picking.state, "assigned")
+
+        job.requeue()
+        self.run_jobs()
+
+        self.assertEqual(job.state, "done")
+        self.assertEqual(self.picking.state, "done")
+        self.assertEqual(self.product.qty_available, 6)
+        self.assert_all_events("done")
 
     def test_order_unknown_to_odoo_ignored(self):
         response = requests.put(

@@ -5,15 +5,19 @@ Every test acts as a real non-admin user built with ``new_test_user``.
 
 import base64
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
+from ..models.fortnox_backend import DEFAULT_SCOPES
 from .common import SimulatedWarehouseCase, SimulatedWarehouseHttpCase
 from .fortnox_common import CLIENT_ID, CLIENT_SECRET, FortnoxCase
+from .fortnox_ledger_common import FortnoxLedgerCase
 from .reliability_helpers import capture_logs
 
 STOCK_USER_GROUPS = "stock.group_stock_user,ongoing_fortnox_sync.group_ongoing_fortnox_user"
@@ -427,3 +431,234 @@ class TestFortnoxSecretsNotLeaked(FortnoxCase):
         self.assertEqual(job.kwargs, {})
         self.assertEqual(job.model_name, "account.move")
         self.assertEqual(job.records, move)
+
+
+class TestLedgerAccess(FortnoxLedgerCase):
+    """Stock vouchers, vendor bills, account mapping, cost centres and reconciliation runs.
+
+    Company A owns them all. A manager of company B stands next to them, and
+    users of company A with fewer rights try the buttons.
+    """
+
+    fortnox_backend_values = {
+        "export_vendor_bills": True,
+        "scopes": f"{DEFAULT_SCOPES} supplier supplierinvoice",
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.towel = cls.make_product(cls, "ACC-L1", name="Duk Visby", cost=40.0)
+        cls.count_stock(cls, cls.towel, 5, day=cls.today - timedelta(days=1))
+        cls.voucher = cls.env["fortnox.voucher"]._fortnox_collect(cls.fortnox_backend, cls.today)
+        cls.account_map = cls.env["fortnox.account.map"].create(
+            {
+                "backend_id": cls.fortnox_backend.id,
+                "account_id": cls.account("1460").id,
+                "fortnox_account": 1469,
+            }
+        )
+        cls.department = cls.env["account.analytic.account"].create(
+            {
+                "name": "Butik Visby",
+                "plan_id": cls.env["account.analytic.plan"].create({"name": "Butiker"}).id,
+                "company_id": cls.company.id,
+                "fortnox_cost_center": "VIS",
+            }
+        )
+        cls.bill = cls.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": cls.supplier.id,
+                "invoice_date": cls.today,
+                "ref": "F-40000",
+                "invoice_line_ids": [
+                    Command.create({"product_id": cls.towel.id, "quantity": 1, "price_unit": 45.0})
+                ],
+            }
+        )
+        cls.bill.action_post()
+        cls.reconciliation = cls.env["ongoing.reconciliation"].create(
+            {"backend_id": cls.backend.id, "mode": "report", "source": "api", "state": "failed"}
+        )
+        cls.line = cls.env["ongoing.reconciliation.line"].create(
+            {
+                "reconciliation_id": cls.reconciliation.id,
+                "backend_id": cls.backend.id,
+                "company_id": cls.company.id,
+                "case": "difference",
+                "article_number": "ACC-L1",
+                "difference_qty": -1,
+            }
+        )
+
+        cls.company_b = cls.env["res.company"].create({"name": "Bolag B AB"})
+        cls.manager_b = new_test_user(
+            cls.env,
+            login="ekonomichef-b",
+            groups=f"{MANAGER_GROUPS},account.group_account_manager",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.fortnox_user = new_test_user(
+            cls.env,
+            login="bokforare-a",
+            groups="account.group_account_invoice,ongoing_fortnox_sync.group_ongoing_fortnox_user",
+        )
+        cls.ongoing_user = new_test_user(cls.env, login="lagerarbetare-a", groups=STOCK_USER_GROUPS)
+        cls.employee = new_test_user(cls.env, login="anstalld-a", groups="base.group_user")
+        cls.ongoing_manager = new_test_user(
+            cls.env,
+            login="lagerchef-a",
+            groups="base.group_user,ongoing_fortnox_sync.group_ongoing_fortnox_manager",
+        )
+
+    def as_user(self, records, user):
+        """Return the records as ``user``, with nothing cached, as a new request has them."""
+        self.env.invalidate_all()
+        return records.with_user(user)
+
+    def import_wizard(self, user, data=b"ArticleNumber;NumberOfItems\nACC-L1;5\n"):
+        return (
+            self.env["ongoing.reconciliation.import"]
+            .with_user(user)
+            .create(
+                {
+                    "backend_id": self.backend.id,
+                    "file": base64.b64encode(data),
+                    "file_name": "saldo.csv",
+                    "mode": "report",
+                }
+            )
+        )
+
+    def test_ledger_records_of_a_invisible(self):
+        records = {
+            "fortnox.voucher": self.voucher,
+            "fortnox.account.map": self.account_map,
+            "ongoing.reconciliation": self.reconciliation,
+            "ongoing.reconciliation.line": self.line,
+            "account.move": self.bill,
+            "account.analytic.account": self.department,
+        }
+        for model, record in records.items():
+            with self.subTest(model=model):
+                self.assertTrue(record.exists())
+                found = self.as_user(self.env[model], self.manager_b).search(
+                    [("id", "=", record.id)]
+                )
+                self.assertFalse(found)
+                with self.assertRaises(AccessError):
+                    self.as_user(record, self.manager_b).read(["display_name"])
+
+    def test_ledger_fields_of_a_unreadable(self):
+        fields_by_record = (
+            (self.voucher, ["fortnox_state", "voucher_number", "marker", "fortnox_error"]),
+            (self.bill, ["fortnox_state", "fortnox_document_number", "fortnox_error"]),
+            (self.department, ["fortnox_cost_center", "fortnox_project"]),
+            (self.line, ["difference_qty", "value"]),
+        )
+        for record, names in fields_by_record:
+            with self.subTest(model=record._name), self.assertRaises(AccessError):
+                self.as_user(record, self.manager_b).read(names)
+
+    def test_supplier_number_kept_per_company(self):
+        self.supplier.with_company(self.company).sudo().fortnox_supplier_number = "L-9"
+
+        partner_b = self.as_user(self.supplier, self.manager_b).with_company(self.company_b)
+        self.assertFalse(partner_b.fortnox_supplier_number)
+        self.assertEqual(self.supplier.with_company(self.company).fortnox_supplier_number, "L-9")
+
+    def test_ledger_records_of_a_cannot_be_triggered(self):
+        actions = (
+            (self.voucher, "action_fortnox_send"),
+            (self.fortnox_backend, "action_fortnox_send_stock_vouchers"),
+            (self.bill, "action_fortnox_export"),
+            (self.backend, "action_reconcile_now"),
+            (self.reconciliation, "action_retry"),
+        )
+        jobs_before = self.env["queue.job"].search_count([])
+        runs_before = self.env["ongoing.reconciliation"].search_count([])
+        for record, action in actions:
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(self.as_user(record, self.manager_b), action)()
+        with self.assertRaises(AccessError):
+            self.import_wizard(self.manager_b).action_import()
+
+        self.assertEqual(self.env["queue.job"].search_count([]), jobs_before)
+        self.assertEqual(self.env["ongoing.reconciliation"].search_count([]), runs_before)
+        self.assertEqual(self.reconciliation.state, "failed")
+        self.assertFalse(self.fortnox.requests)
+        self.assertFalse(self.simulator.requests)
+
+    def test_fortnox_user_resends_voucher(self):
+        self.as_user(self.voucher, self.fortnox_user).action_fortnox_send()
+        self.run_jobs()
+
+        self.assertEqual(self.voucher.fortnox_state, "exported")
+        self.assertEqual(len(self.fortnox_vouchers()), 1)
+
+    def test_employee_cannot_resend_voucher(self):
+        jobs_before = self.env["queue.job"].search_count([])
+        with self.assertRaisesRegex(AccessError, "Only Fortnox users"):
+            self.as_user(self.voucher, self.employee).action_fortnox_send()
+        with self.assertRaises(AccessError):
+            self.as_user(self.fortnox_backend, self.employee).action_fortnox_send_stock_vouchers()
+        self.assertEqual(self.env["queue.job"].search_count([]), jobs_before)
+
+    def test_ongoing_user_cannot_start_reconciliation(self):
+        runs_before = self.env["ongoing.reconciliation"].search_count([])
+        with self.assertRaises(AccessError):
+            self.as_user(self.backend, self.ongoing_user).action_reconcile_now()
+        with self.assertRaises(AccessError):
+            self.as_user(self.reconciliation, self.ongoing_user).action_retry()
+        with self.assertRaises(AccessError):
+            self.import_wizard(self.ongoing_user)
+        self.assertEqual(self.env["ongoing.reconciliation"].search_count([]), runs_before)
+        self.assertEqual(self.reconciliation.state, "failed")
+
+    def test_ongoing_manager_reruns_reconciliation(self):
+        self.as_user(self.reconciliation, self.ongoing_manager).action_retry()
+        self.assertEqual(self.reconciliation.state, "queued")
+
+        self.run_jobs()
+        self.assertEqual(self.reconciliation.state, "done", self.reconciliation.error)
+
+    def test_ledger_jobs_carry_only_ids(self):
+        self.send_stock_vouchers()
+        self.backend._ongoing_start_reconciliation(mode="report")
+        self.run_jobs()
+        self.assertEqual(self.voucher.fortnox_state, "exported")
+        self.assertEqual(self.bill.fortnox_state, "exported")
+
+        expected_models = {
+            "_fortnox_run_export": ("fortnox.voucher", "account.move"),
+            "_ongoing_run": ("ongoing.reconciliation",),
+        }
+        jobs = self.env["queue.job"].search([("method_name", "in", list(expected_models))])
+        self.assertEqual(
+            set(jobs.mapped("model_name")), {m for ms in expected_models.values() for m in ms}
+        )
+        backend = self.fortnox_backend.sudo()
+        secrets = {
+            "client secret": CLIENT_SECRET,
+            "access token": backend.access_token,
+            "refresh token": backend.refresh_token,
+            "Ongoing password": self.backend.sudo().api_password,
+            "webhook token": self.backend.sudo().webhook_token,
+        }
+        self.env.flush_all()
+        for job in jobs:
+            with self.subTest(job=job.name):
+                self.assertEqual(job.args, [])
+                self.assertEqual(job.kwargs, {})
+                self.assertIn(job.model_name, expected_models[job.method_name])
+                self.assertTrue(job.records.ids)
+                self.env.cr.execute(
+                    "SELECT args::text, kwargs::text, records::text, result, exc_info "
+                    "FROM queue_job WHERE id = %s",
+                    [job.id],
+                )
+                text = str(self.env.cr.fetchone())
+                for name, secret in secrets.items():
+                    self.assertNotIn(secret, text, name)

@@ -1,13 +1,22 @@
-"""Hostile webhook input: what an attacker or a broken sender can post to the endpoint.
+"""Hostile input: webhook bodies and stock-balance files an attacker or a broken sender sends.
 
-The basic token, size and JSON cases are in ``test_webhook.py``. These tests add
-the bodies that break naive parsing and the payload fields that look like URLs.
+The basic token, size and JSON cases of webhooks are in ``test_webhook.py``,
+and an XML file that declares entities is in ``test_reconciliation.py``
+(``test_entity_expansion_file_refused``). These tests add the bodies that
+break naive parsing, the payload fields that look like URLs, and files that
+read server files or fill the worker's memory.
 """
 
+import base64
 import json
+import os
+import tempfile
 from urllib.parse import urlsplit
 
-from .common import LOOPBACK_HOSTS, SimulatedWarehouseHttpCase
+from odoo.exceptions import UserError
+
+from ..reconciliation.sources import MAX_FILE_BYTES
+from .common import LOOPBACK_HOSTS, SimulatedWarehouseCase, SimulatedWarehouseHttpCase
 
 METADATA_URL = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 
@@ -217,3 +226,58 @@ class TestHostileLogging(HostileWebhookCase):
         warnings = [line for line in logs.output if line.startswith("WARNING")]
         self.assertEqual(len(warnings), 1)
         self.assertNotIn(secret_looking, "\n".join(logs.output))
+
+
+class TestHostileStockFiles(SimulatedWarehouseCase):
+    """Stock-balance files uploaded by a manager or dropped in the backend's folder."""
+
+    def import_file(self, data, name="saldo.xml"):
+        wizard = self.env["ongoing.reconciliation.import"].create(
+            {
+                "backend_id": self.backend.id,
+                "file": base64.b64encode(data),
+                "file_name": name,
+                "mode": "apply",
+            }
+        )
+        return wizard.action_import()
+
+    def runs(self):
+        return self.env["ongoing.reconciliation"].search_count([])
+
+    def test_external_entity_file_rejected(self):
+        data = (
+            b'<?xml version="1.0"?>\n<!DOCTYPE StockBalance [\n'
+            b'<!ENTITY secret SYSTEM "file:///etc/passwd">\n]>\n<StockBalance><Article>'
+            b"<ArticleNumber>&secret;</ArticleNumber><NumberOfItems>1</NumberOfItems>"
+            b"</Article></StockBalance>\n"
+        )
+        with self.assertRaisesRegex(UserError, "declares an entity"):
+            self.import_file(data)
+        self.assertEqual(self.runs(), 0)
+
+    def test_oversized_upload_rejected(self):
+        row = b"ART-1;1\n"
+        data = b"ArticleNumber;NumberOfItems\n" + row * (MAX_FILE_BYTES // len(row) + 1)
+        with self.assertRaisesRegex(UserError, "more than the 20 MiB"):
+            self.import_file(data, name="saldo.csv")
+        self.assertEqual(self.runs(), 0)
+
+    def test_oversized_folder_file_not_read(self):
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "saldo.csv")
+            # A sparse file: its size counts, and it takes no disk space.
+            with open(path, "wb") as handle:
+                handle.truncate(MAX_FILE_BYTES + 1)
+            self.backend.sudo().write(
+                {"reconciliation_folder": folder, "reconciliation_source": "folder"}
+            )
+            with self.assertRaisesRegex(UserError, "saldo.csv was not read.*more than the 20 MiB"):
+                self.backend._ongoing_start_scheduled_reconciliation()
+        self.assertEqual(self.runs(), 0)
+
+    def test_oversized_csv_field_rejected(self):
+        data = b"ArticleNumber;NumberOfItems\n" + b"A" * 200_000 + b";1\n"
+        with self.assertRaisesRegex(UserError, "Line 2: the file is not valid CSV"):
+            self.import_file(data, name="saldo.csv")
+        self.assertEqual(self.runs(), 0)

@@ -4,7 +4,7 @@ import binascii
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..reconciliation.sources import SourceError, read_stock_file
+from ..reconciliation.sources import SourceError, check_file_size, read_stock_file
 
 
 class OngoingReconciliationImport(models.TransientModel):
@@ -31,10 +31,14 @@ class OngoingReconciliationImport(models.TransientModel):
         """Check the whole file now, then queue its reconciliation and open it."""
         self.ensure_one()
         try:
-            data = base64.b64decode(self.file or b"", validate=True)
-        except binascii.Error as error:
-            raise UserError(_("The uploaded file could not be read; upload it again.")) from error
-        try:
+            # Checked on the upload's base64 length (4 characters per 3 bytes), before decoding.
+            check_file_size(len(self.file or b"") * 3 // 4)
+            try:
+                data = base64.b64decode(self.file or b"", validate=True)
+            except binascii.Error as error:
+                raise UserError(
+                    _("The uploaded file could not be read; upload it again.")
+                ) from error
             stock = read_stock_file(data, self.file_name, self.backend_id._ongoing_file_mapping())
         except SourceError as error:
             raise UserError(
