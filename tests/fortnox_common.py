@@ -34,6 +34,27 @@ def connect_to_simulator(simulator, backend):
     return tokens
 
 
+def make_backend(env, company, fortnox_url):
+    """Create the company's Fortnox connection to the simulator at ``fortnox_url``, unconnected.
+
+    It exports invoices of the last 30 days; the company rounds VAT globally, as
+    Fortnox does.
+    """
+    company.tax_calculation_rounding_method = "round_globally"
+    return env["fortnox.backend"].create(
+        {
+            "name": "Fortnox",
+            "company_id": company.id,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "api_url": f"{fortnox_url}/3",
+            "auth_url": f"{fortnox_url}/oauth-v1/auth",
+            "token_url": f"{fortnox_url}/oauth-v1/token",
+            "export_start_date": fields.Date.today() - timedelta(days=30),
+        }
+    )
+
+
 class FortnoxSetupMixin(LoopbackRequestsMixin):
     """A Swedish company connected to a Fortnox simulator, with customers, products and taxes.
 
@@ -51,19 +72,7 @@ class FortnoxSetupMixin(LoopbackRequestsMixin):
 
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.company
-        cls.company.tax_calculation_rounding_method = "round_globally"
-        cls.backend = cls.env["fortnox.backend"].create(
-            {
-                "name": "Fortnox",
-                "company_id": cls.company.id,
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "api_url": f"{cls.fortnox_url}/3",
-                "auth_url": f"{cls.fortnox_url}/oauth-v1/auth",
-                "token_url": f"{cls.fortnox_url}/oauth-v1/token",
-                "export_start_date": fields.Date.today() - timedelta(days=30),
-            }
-        )
+        cls.backend = make_backend(cls.env, cls.company, cls.fortnox_url)
         cls._setup_accounting()
 
     @classmethod

@@ -11,6 +11,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tools/env.sh"
 
 DEMO_PORT=${DEMO_PORT:-8069}
+# Odoo's websocket (gevent) process of a multi-worker server listens on its own port.
+DEMO_GEVENT_PORT=${DEMO_GEVENT_PORT:-8072}
 ONGOING_SIM_PORT=${ONGOING_SIM_PORT:-8091}
 FORTNOX_SIM_PORT=${FORTNOX_SIM_PORT:-8092}
 DEMO_FLOW=${DEMO_FLOW:-1}
@@ -28,9 +30,9 @@ with socket.socket() as sock:
     sys.exit(1 if sock.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 0)
 PY
 }
-for port in "$DEMO_PORT" "$ONGOING_SIM_PORT" "$FORTNOX_SIM_PORT"; do
+for port in "$DEMO_PORT" "$DEMO_GEVENT_PORT" "$ONGOING_SIM_PORT" "$FORTNOX_SIM_PORT"; do
     if ! port_free "$port"; then
-        echo "demo: port $port on 127.0.0.1 is in use: stop what runs there, or set DEMO_PORT, ONGOING_SIM_PORT and FORTNOX_SIM_PORT." >&2
+        echo "demo: port $port on 127.0.0.1 is in use: stop what runs there, or set DEMO_PORT, DEMO_GEVENT_PORT, ONGOING_SIM_PORT and FORTNOX_SIM_PORT." >&2
         exit 1
     fi
 done
@@ -51,7 +53,7 @@ trap 'exit 130' INT TERM
 echo "demo: creating the database $DEMO_DB (about a minute)"
 "$PY" "$ROOT/tools/create_db.py" "$ODOO_CONF" "$DEMO_DB"
 
-echo "demo: configuring the company, the Ongoing backend and the job channels"
+echo "demo: loading the data set and configuring the backends (Nordisk Hemtextil AB, 200 products)"
 "$PY" "$ROOT/tools/demo_setup.py" "$ODOO_CONF" "$DEMO_DB" \
     --odoo-url "http://127.0.0.1:$DEMO_PORT" \
     --ongoing-url "http://127.0.0.1:$ONGOING_SIM_PORT/demo/api/v1/" \
@@ -82,7 +84,8 @@ echo "demo: starting Odoo on http://127.0.0.1:$DEMO_PORT (2 workers and the queu
 # -d alone routes unauthenticated requests (webhooks) to the demo database; adding
 # --db-filter would make Odoo list the server's databases on every request.
 "$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" \
-    --http-interface 127.0.0.1 --http-port "$DEMO_PORT" --workers 2 --max-cron-threads 1 \
+    --http-interface 127.0.0.1 --http-port "$DEMO_PORT" --gevent-port "$DEMO_GEVENT_PORT" \
+    --workers 2 --max-cron-threads 1 \
     --load base,web,queue_job --logfile "$DEMO_DIR/odoo.log" &
 pids+=($!)
 
@@ -93,15 +96,19 @@ echo "demo: connecting Odoo to the Fortnox simulator"
 "$PY" "$ROOT/tools/fortnox_connect.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
     --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json"
 
-if [ "$DEMO_FLOW" = "1" ] && [ -f "$ROOT/tools/demo_flow.py" ]; then
+if [ "$DEMO_FLOW" = "1" ]; then
+    rm -f "$DEMO_DIR/summary.json"
     "$PY" "$ROOT/tools/demo_flow.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
-        --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json"
+        --db "$DEMO_DB" --setup "$DEMO_DIR/setup.json" --summary "$DEMO_DIR/summary.json"
+    "$PY" "$ROOT/tools/demo_verify.py" --config "$ODOO_CONF" \
+        --setup "$DEMO_DIR/setup.json" --summary "$DEMO_DIR/summary.json"
 fi
 
 cat <<EOF
 
   Odoo is running at  http://127.0.0.1:$DEMO_PORT/odoo?db=$DEMO_DB
-  Log in as           $(setting login) / $(setting password)
+  Log in as           $(setting login) / $(setting password) (English, administrator)
+                   or $(setting demo_login) / $(setting demo_password) (Swedish)
   Ongoing simulator   http://127.0.0.1:$ONGOING_SIM_PORT/demo/api/v1/
   Logs                $DEMO_DIR/
   Stop with           Ctrl+C

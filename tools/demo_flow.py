@@ -1,7 +1,8 @@
 """Drive the demo's week of business through the running Odoo and simulators.
 
 Run by tools/demo.sh once Odoo answers; prints a summary of what was sent,
-received, booked, exported and corrected.
+received, booked, exported and corrected, and writes it as JSON (``--summary``)
+for ``tools/demo_verify.py`` to check against the database and the simulators.
 """
 
 import argparse
@@ -15,6 +16,7 @@ from demo_steps import (
     Demo,
     DemoError,
     adjustments,
+    catalogue,
     fortnox,
     purchases,
     reconciliation,
@@ -23,7 +25,7 @@ from demo_steps import (
     vouchers,
 )
 
-STEPS = [purchases, sales, returns, adjustments, reconciliation, fortnox, vouchers]
+STEPS = [catalogue, purchases, sales, returns, adjustments, reconciliation, fortnox, vouchers]
 
 
 def main():
@@ -31,6 +33,7 @@ def main():
     parser.add_argument("--odoo-url", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--setup", required=True)
+    parser.add_argument("--summary", required=True, help="JSON file to write the summary to.")
     args = parser.parse_args()
     with open(args.setup, encoding="utf-8") as setup_file:
         setup = json.load(setup_file)
@@ -42,10 +45,12 @@ def main():
     except DemoError as error:
         sys.exit(f"demo: stopped: {error}")
 
+    rows = demo.summary_rows()
+    with open(args.summary, "w", encoding="utf-8") as summary_file:
+        json.dump({"database": args.db, "figures": rows}, summary_file, indent=2)
     print("\n  Summary")
-    for area, figures in demo.summary.items():
-        for what, number in figures.items():
-            print(f"  {area:<10} {what:<45} {number:>5}")
+    for row in rows:
+        print(f"  {row['area']:<10} {row['label']:<45} {row['value']:>5}")
 
 
 if __name__ == "__main__":

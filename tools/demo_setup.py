@@ -1,22 +1,40 @@
 """Configure the demo database before its server starts.
 
 Run with the virtualenv's Python: ``demo_setup.py CONFIG DBNAME --odoo-url ...``.
-It sets the public URL, the job channel capacities, the valuation of the
-product categories, an Ongoing backend and a Fortnox connection pointed at the
-simulators, then writes what the simulators and the demo flow need into a JSON
-file.
+It sets the public URL and the job channel capacities, loads the data set of
+``demo_data.py`` (company, catalogue, opening stock, customers, suppliers,
+carriers), creates the demo user with Swedish as language, and creates an
+Ongoing backend and a Fortnox connection pointed at the simulators. Then it
+writes what the simulators and the demo flow need into a JSON file.
 """
 
 import argparse
 import json
 import secrets
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import odoo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import demo_data
 
 DEMO_GOODS_OWNER_ID = 159
 # Jobs of all channels together; each backend's own channel runs one at a time.
 ROOT_CHANNEL_CAPACITY = 4
+DEMO_USER = {"login": "demo", "password": "demo", "name": "Maria Demo", "lang": "sv_SE"}
+# What the demo user may do: sell, buy, run the warehouse, invoice and see the
+# integration's records, without being a system administrator.
+DEMO_USER_GROUPS = (
+    "base.group_user",
+    "sales_team.group_sale_manager",
+    "purchase.group_purchase_manager",
+    "stock.group_stock_manager",
+    "account.group_account_manager",
+    "ongoing_fortnox_sync.group_ongoing_fortnox_manager",
+)
 
 
 def main():
@@ -48,13 +66,13 @@ def configure(env, args):
     env.ref("queue_job.channel_root").capacity = ROOT_CHANNEL_CAPACITY
 
     company = env.ref("base.main_company")
-    company.name = "Nordisk Hemtextil AB"
     env.ref("product.product_category_all").with_company(company).write(
         {"property_valuation": "real_time", "property_cost_method": "average"}
     )
-
     warehouse = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
     warehouse.name = "3PL Borås"
+    data_set = demo_data.load(env, company, warehouse)
+    demo_user = create_demo_user(env, company)
     ongoing_password = secrets.token_urlsafe(16)
     backend = env["ongoing.backend"].create(
         {
@@ -84,7 +102,35 @@ def configure(env, args):
         "fortnox_backend_id": fortnox.id,
         "login": "admin",
         "password": "admin",
+        "demo_login": demo_user.login,
+        "demo_password": DEMO_USER["password"],
+        "demo_lang": demo_user.lang,
+        "data_set": data_set,
     }
+
+
+def create_demo_user(env, company):
+    """Create the demo login, in Swedish, with Odoo's Swedish translations loaded."""
+    env["res.lang"]._activate_lang(DEMO_USER["lang"])
+    installed = env["ir.module.module"].search([("state", "=", "installed")])
+    installed._update_translations([DEMO_USER["lang"]])
+    groups = [env.ref(xml_id).id for xml_id in DEMO_USER_GROUPS]
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": DEMO_USER["name"],
+                "login": DEMO_USER["login"],
+                "password": DEMO_USER["password"],
+                "lang": DEMO_USER["lang"],
+                "tz": "Europe/Stockholm",
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "groups_id": [(6, 0, groups)],
+            }
+        )
+    )
 
 
 def configure_fortnox(env, company, fortnox_url):

@@ -4,7 +4,9 @@ The demo drives everything through the real HTTP paths: Odoo over XML-RPC (as
 an integration or a browser would), the simulators through their ``/_sim/``
 operator APIs (as warehouse staff and an accountant would), and Ongoing's
 webhooks reach Odoo's controller by themselves. Each step module exposes
-``run(demo)`` and records what it did in ``demo.summary``.
+``run(demo)`` and counts what it did with ``demo.count(key)``. The summary lists
+the figures of ``FIGURES``, and ``tools/demo_verify.py`` recomputes each of
+them from the database and the simulators.
 """
 
 import itertools
@@ -12,9 +14,37 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections import defaultdict
+from collections import Counter
 
 DEFAULT_TIMEOUT = 90
+
+#: The summary's figures in print order: key, area, label.
+FIGURES = (
+    ("products", "Data set", "storable products"),
+    ("lot_products", "Data set", "of them tracked by lot"),
+    ("serial_products", "Data set", "of them tracked by serial number"),
+    ("customers", "Data set", "customers"),
+    ("eu_customers", "Data set", "of them companies elsewhere in the EU"),
+    ("articles_sent", "Ongoing", "articles sent"),
+    ("purchase_orders_sent", "Ongoing", "purchase orders announced"),
+    ("orders_sent", "Ongoing", "orders sent"),
+    ("orders_with_transporter", "Ongoing", "of them with a transporter code"),
+    ("receipts_booked", "Odoo", "receipts booked from Ongoing"),
+    ("receipt_backorders_open", "Odoo", "receipt backorders still announced"),
+    ("lots_received", "Odoo", "lots and serial numbers received"),
+    ("deliveries_booked", "Odoo", "deliveries booked from Ongoing"),
+    ("partial_deliveries", "Odoo", "partial deliveries with a backorder"),
+    ("lots_delivered", "Odoo", "lots and serial numbers delivered"),
+    ("returns_booked", "Odoo", "customer returns booked from Ongoing"),
+    ("write_offs_within_minute", "Odoo", "warehouse write-offs booked within a minute"),
+    ("differences_reported", "Odoo", "stock differences reported"),
+    ("differences_corrected", "Odoo", "stock differences corrected"),
+    ("invoices_exported", "Fortnox", "customer invoices exported"),
+    ("credit_notes_exported", "Fortnox", "credit notes exported"),
+    ("vendor_bills_exported", "Fortnox", "vendor bills exported as supplier invoices"),
+    ("stock_vouchers_booked", "Fortnox", "stock vouchers booked"),
+)
+FIGURE_KEYS = tuple(key for key, _area, _label in FIGURES)
 
 
 class DemoError(Exception):
@@ -32,7 +62,7 @@ class Demo:
         self.password = setup["password"]
         self.ongoing_url = setup["ongoing_url"].split("/demo/api/v1/")[0]
         self.fortnox_url = setup.get("fortnox_url", "").rstrip("/")
-        self.summary = defaultdict(lambda: defaultdict(int))
+        self.summary = Counter(dict.fromkeys(FIGURE_KEYS, 0))
         self._request_ids = itertools.count(1)
         self.uid = self._rpc("common", "authenticate", db, self.login, self.password, {})
         if not self.uid:
@@ -146,5 +176,54 @@ class Demo:
     def say(self, message):
         print(f"demo: {message}", flush=True)
 
-    def count(self, area, what, number=1):
-        self.summary[area][what] += number
+    def count(self, key, number=1):
+        """Add ``number`` to the summary's figure ``key`` (one of ``FIGURE_KEYS``)."""
+        if key not in FIGURE_KEYS:
+            raise DemoError(f"The summary has no figure {key!r}.")
+        self.summary[key] += number
+
+    def summary_rows(self):
+        """Return the summary as [{key, area, label, value}] in print order."""
+        return [
+            {"key": key, "area": area, "label": label, "value": self.summary[key]}
+            for key, area, label in FIGURES
+        ]
+
+    # ------------------------------------------------------------------
+    # Look-ups in the data set
+    # ------------------------------------------------------------------
+
+    def product(self, code):
+        """Return the id of the product with internal reference ``code``."""
+        rows = self.search_read("product.product", [("default_code", "=", code)], ["id"])
+        if not rows:
+            raise DemoError(f"The data set has no product {code}.")
+        return rows[0]["id"]
+
+    def partner(self, name):
+        """Return the partner ``name`` of the data set with its default carrier."""
+        rows = self.search_read(
+            "res.partner", [("name", "=", name)], ["id", "property_delivery_carrier_id"]
+        )
+        if not rows:
+            raise DemoError(f"The data set has no partner {name}.")
+        return rows[0]
+
+    def stock_location(self):
+        return self.read("stock.warehouse", self.setup["warehouse_id"], ["lot_stock_id"])[
+            "lot_stock_id"
+        ][0]
+
+    def lots_in_stock(self, product_id):
+        """Return {lot name: quantity} of a tracked product in the warehouse's stock."""
+        quants = self.search_read(
+            "stock.quant",
+            [
+                ("product_id", "=", product_id),
+                ("location_id", "=", self.stock_location()),
+                ("quantity", ">", 0),
+            ],
+            ["lot_id", "quantity"],
+            order="id",
+        )
+        return {quant["lot_id"][1]: quant["quantity"] for quant in quants if quant["lot_id"]}

@@ -1,20 +1,26 @@
-"""Invoices, a credit note and a vendor bill reach the Fortnox simulator.
+"""Invoices, a credit note and vendor bills reach the Fortnox simulator.
 
 The week's sales are invoiced and posted, and Odoo exports each invoice to
-Fortnox in the background. The blanket a customer sent back is credited with
-a credit note, which Fortnox links to its invoice. The supplier's bill for
-the purchase in EUR comes in a little dearer than ordered: Fortnox gets it
-as a supplier invoice, and Odoo revalues the goods received (the stock
-vouchers step sends that revaluation).
+Fortnox in the background: Swedish VAT for the customers in Sweden, reverse
+charge for the companies in Finland and Germany. The blanket a customer sent
+back is credited with a credit note, which Fortnox links to its invoice. The
+German supplier's bill in EUR comes in a little dearer than ordered: Fortnox
+gets it as a supplier invoice, and Odoo revalues the goods received (the
+stock vouchers step sends that revaluation). The Swedish importer bills its
+sewing machines at the order's price.
 """
 
 from datetime import datetime, timezone
 
 from . import DemoError
+from .purchases import PURCHASES
 from .returns import PRODUCT as RETURNED_PRODUCT
 
-#: EUR a unit on the supplier's bill, against 18.50 and 9.80 on the order.
-BILLED_PRICES = {"HT-LJS-04": 18.90, "HT-DUK-05": 9.95}
+#: Supplier, its bill's number and the unit prices that differ from the order's.
+BILLS = (
+    ("LEV-DE-01", "RE-2024-0457", {"PAS-GOT-150X210-NAT": 38.90, "GRN-GOT-NAT": 2.41}),
+    ("LEV-SE-01", "F-118842", {}),
+)
 
 
 def wait_exported(demo, move_ids, what):
@@ -101,10 +107,10 @@ def credit_return(demo):
     return credit_id, invoice["name"]
 
 
-def bill_purchase(demo):
-    """Post the supplier's bill of the demo purchase; return the bill's id."""
+def bill_purchase(demo, supplier, reference, prices):
+    """Post the supplier's bill of its purchase, at ``prices`` where given; return the bill's id."""
     [order] = demo.search_read(
-        "purchase.order", [("partner_id.ref", "=", "LEV-DE-01")], ["id", "name"], limit=1
+        "purchase.order", [("partner_id.ref", "=", supplier)], ["id", "name"], limit=1
     )
     action = demo.call("purchase.order", "action_create_invoice", [order["id"]])
     bill_id = action["res_id"]
@@ -128,10 +134,11 @@ def bill_purchase(demo):
         [bill_id],
         {
             "invoice_date": today,
-            "ref": "RE-2024-0457",
+            "ref": reference,
             "invoice_line_ids": [
-                (1, line["id"], {"price_unit": BILLED_PRICES[codes[line["product_id"][0]]]})
+                (1, line["id"], {"price_unit": prices[codes[line["product_id"][0]]]})
                 for line in lines
+                if codes[line["product_id"][0]] in prices
             ],
         },
     )
@@ -173,23 +180,28 @@ def run(demo):
     demo.say("fortnox: the week's sales are invoiced; invoices go to Fortnox as they are posted")
     invoice_ids = invoice_sales(demo)
     wait_exported(demo, invoice_ids, "the invoices in Fortnox")
-    demo.count("Fortnox", "customer invoices exported", len(invoice_ids))
+    demo.count("invoices_exported", len(invoice_ids))
 
     demo.say("fortnox: the returned blanket is credited on its invoice")
     credit_id, invoice_name = credit_return(demo)
     wait_exported(demo, [credit_id], "the credit note in Fortnox")
-    demo.count("Fortnox", "credit notes exported")
+    demo.count("credit_notes_exported")
 
-    demo.say("fortnox: the supplier's bill in EUR comes in a little dearer than ordered")
-    bill_id, order_name = bill_purchase(demo)
-    wait_exported(demo, [bill_id], "the vendor bill in Fortnox")
-    demo.count("Fortnox", "vendor bills exported as supplier invoices")
-    revaluations = demo.search_read(
-        "stock.valuation.layer", [("account_move_line_id.move_id", "=", bill_id)], ["value"]
-    )
-    demo.say(
-        f"fortnox: the bill of {order_name} revalued the received goods by SEK "
-        f"{sum(layer['value'] for layer in revaluations):.2f} in Odoo; the credit note "
-        f"credits {invoice_name}"
-    )
+    demo.say("fortnox: the suppliers bill their goods; the bill in EUR is a little dearer")
+    if {supplier for supplier, _reference, _prices in BILLS} != {
+        purchase["supplier"] for purchase in PURCHASES
+    }:
+        raise DemoError("every purchase of the purchases step needs a bill")
+    for supplier, reference, prices in BILLS:
+        bill_id, order_name = bill_purchase(demo, supplier, reference, prices)
+        wait_exported(demo, [bill_id], f"the vendor bill of {order_name} in Fortnox")
+        demo.count("vendor_bills_exported")
+        revaluations = demo.search_read(
+            "stock.valuation.layer", [("account_move_line_id.move_id", "=", bill_id)], ["value"]
+        )
+        demo.say(
+            f"fortnox: the bill of {order_name} revalued the received goods by SEK "
+            f"{sum(layer['value'] for layer in revaluations):.2f} in Odoo"
+        )
+    demo.say(f"fortnox: the credit note credits {invoice_name}")
     show_fortnox(demo)

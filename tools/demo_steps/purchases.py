@@ -1,38 +1,53 @@
-"""Goods bought in EUR: announced to the 3PL, partly received, valued in SEK.
+"""Goods bought: announced to the 3PL, received in part, with dye batches and serial numbers.
 
-The supplier invoices in EUR. The purchase order is placed a week ago at one
-rate; the warehouse receives part of it yesterday, at another rate, and Odoo
-values the receipt at yesterday's rate, not at the order's or today's.
+The German linen weaver invoices in EUR. Its purchase order is placed a week
+ago at one rate; the warehouse receives it yesterday, at another rate, and
+Odoo values the receipt at yesterday's rate, not at the order's or today's.
+Part of one line does not arrive, so a backorder stays announced on the same
+Ongoing purchase order. The yarn arrives in two dye batches, which become
+lots in Odoo. The Swedish importer's sewing machines arrive with their serial
+numbers.
 """
 
 from datetime import datetime, time, timedelta, timezone
 
+from . import DemoError
+
 # SEK per EUR, by days before today: the order day, the receiving day, today.
 RATES = {7: 11.42, 1: 11.27, 0: 11.35}
-PRODUCTS = [
-    ("HT-LJS-04", "Ljusstake Dalarna, mässing", 24, 18.50),
-    ("HT-DUK-05", "Duk Siljan, linne", 40, 9.80),
-]
-RECEIVED = {"1": 24, "2": 25}
 
-
-def ensure_supplier(demo, eur_id):
-    found = demo.search_read("res.partner", [("ref", "=", "LEV-DE-01")], ["id"])
-    if found:
-        return found[0]["id"]
-    return demo.create(
-        "res.partner",
-        {
-            "name": "Messingwerk Lüdenscheid GmbH",
-            "ref": "LEV-DE-01",
-            "street": "Werkstraße 7",
-            "zip": "58507",
-            "city": "Lüdenscheid",
-            "country_id": demo.ref("base.de"),
-            "property_purchase_currency_id": eur_id,
-            "supplier_rank": 1,
+PURCHASES = [
+    {
+        "supplier": "LEV-DE-01",
+        "currency": "base.EUR",
+        "partner_ref": "AB-2024-118",
+        # Internal reference, quantity, unit price in the order's currency.
+        "lines": [
+            ("PAS-GOT-150X210-NAT", 30, 38.50),
+            ("LAK-GOT-240X260-NAT", 20, 41.20),
+            ("GRN-GOT-NAT", 60, 2.35),
+        ],
+        # What the warehouse receives, by Ongoing row number.
+        "received": {
+            "1": 30,
+            "2": 12,
+            "3": [{"quantity": 40, "batch": "FB2411-15"}, {"quantity": 20, "batch": "FB2411-16"}],
         },
-    )
+    },
+    {
+        "supplier": "LEV-SE-01",
+        "currency": "base.SEK",
+        "partner_ref": "SO-88412",
+        "lines": [("SYM-ATE-5400", 3, 3890.0)],
+        "received": {
+            "1": [
+                {"quantity": 1, "serial": "AT54-241104"},
+                {"quantity": 1, "serial": "AT54-241105"},
+                {"quantity": 1, "serial": "AT54-241109"},
+            ]
+        },
+    },
+]
 
 
 def ensure_rates(demo, eur_id):
@@ -60,58 +75,42 @@ def ensure_rates(demo, eur_id):
     return today
 
 
-def ensure_products(demo):
-    ids = {}
-    for code, name, _quantity, _price in PRODUCTS:
-        found = demo.search_read("product.product", [("default_code", "=", code)], ["id"])
-        ids[code] = (
-            found[0]["id"]
-            if found
-            else demo.create(
-                "product.product",
-                {"name": name, "default_code": code, "is_storable": True, "standard_price": 0.0},
-            )
-        )
-    demo.wait_until(
-        "the articles in Ongoing",
-        lambda: {a["articleNumber"] for a in demo.ongoing_state()["articles"]} >= set(ids),
-    )
-    return ids
+def received_lots(purchase):
+    """Return the batch and serial numbers the warehouse receives on a purchase."""
+    return [
+        item.get("batch") or item.get("serial")
+        for spec in purchase["received"].values()
+        if isinstance(spec, list)
+        for item in spec
+    ]
 
 
-def run(demo):
-    demo.say("purchases: a purchase in EUR goes to the 3PL and is partly received")
-    eur_id = demo.ref("base.EUR")
-    today = ensure_rates(demo, eur_id)
-    supplier = ensure_supplier(demo, eur_id)
-    products = ensure_products(demo)
-
-    ordered = datetime.combine(today - timedelta(days=7), time(9, 0))
+def place_order(demo, purchase, ordered):
+    [supplier] = demo.search_read("res.partner", [("ref", "=", purchase["supplier"])], ["id"])
     order_id = demo.create(
         "purchase.order",
         {
-            "partner_id": supplier,
-            "currency_id": eur_id,
+            "partner_id": supplier["id"],
+            "currency_id": demo.ref(purchase["currency"]),
             "date_order": ordered.strftime("%Y-%m-%d %H:%M:%S"),
-            "partner_ref": "AB-2024-118",
+            "partner_ref": purchase["partner_ref"],
             "order_line": [
                 (
                     0,
                     0,
                     {
-                        "product_id": products[code],
+                        "product_id": demo.product(code),
                         "product_qty": quantity,
                         "price_unit": price,
                         "taxes_id": [(6, 0, [])],
                     },
                 )
-                for code, _name, quantity, price in PRODUCTS
+                for code, quantity, price in purchase["lines"]
             ],
         },
     )
     demo.call("purchase.order", "button_confirm", [order_id])
-    order = demo.read("purchase.order", order_id, ["name"])
-    number = order["name"]
+    number = demo.read("purchase.order", order_id, ["name"])["name"]
     demo.wait_until(
         f"purchase order {number} in Ongoing",
         lambda: any(
@@ -119,50 +118,81 @@ def run(demo):
             for po in demo.ongoing_state()["purchaseOrders"]
         ),
     )
-    demo.count("Ongoing", "purchase orders announced")
+    demo.count("purchase_orders_sent")
+    return order_id, number
 
-    received_time = datetime.combine(today - timedelta(days=1), time(8, 30), tzinfo=timezone.utc)
+
+def receive(demo, purchase, order_id, number, received_time):
     demo.warehouse(
-        "receive", number=number, lines=RECEIVED, received_time=received_time.isoformat()
+        "receive",
+        number=number,
+        lines=purchase["received"],
+        received_time=received_time.isoformat(),
+    )
+    expected = sum(
+        sum(item["quantity"] for item in spec) if isinstance(spec, list) else spec
+        for spec in purchase["received"].values()
     )
 
     def received():
         lines = demo.search_read(
             "purchase.order.line", [("order_id", "=", order_id)], ["qty_received"]
         )
-        return sum(line["qty_received"] for line in lines) >= sum(RECEIVED.values())
+        return sum(line["qty_received"] for line in lines) >= expected
 
     demo.wait_until(f"the receipt of {number} booked in Odoo", received)
-    demo.count("Odoo", "receipts booked from Ongoing")
+    demo.count("receipts_booked")
 
     pickings = demo.search_read(
-        "stock.picking",
-        [("purchase_id", "=", order_id)],
-        ["name", "state", "ongoing_order_id"],
-        order="id",
+        "stock.picking", [("purchase_id", "=", order_id)], ["name", "state"], order="id"
     )
-    done = [picking for picking in pickings if picking["state"] == "done"]
+    done = [picking["id"] for picking in pickings if picking["state"] == "done"]
     open_ = [picking for picking in pickings if picking["state"] not in ("done", "cancel")]
-    if open_:
-        demo.count("Odoo", "receipts with a backorder still announced")
+    demo.count("receipt_backorders_open", len(open_))
+
+    lots = received_lots(purchase)
+    booked = {
+        line["lot_id"][1]
+        for line in demo.search_read(
+            "stock.move.line", [("picking_id", "in", done), ("lot_id", "!=", False)], ["lot_id"]
+        )
+    }
+    if set(lots) - booked:
+        raise DemoError(f"{number}: the lots {sorted(set(lots) - booked)} were not booked.")
+    demo.count("lots_received", len(lots))
+    demo.say(
+        f"purchases: {number} received in {len(done)} receipt; {len(open_)} backorder(s) "
+        f"still announced on the same Ongoing purchase order; lots and serial numbers "
+        f"{', '.join(lots)}"
+    )
+    return done
+
+
+def show_valuation(demo, purchase, done):
+    """Show what the receipt of an order in EUR is worth in SEK, at the receiving day's rate."""
     layers = demo.search_read(
         "stock.valuation.layer",
-        [("stock_move_id.picking_id", "in", [picking["id"] for picking in done])],
+        [("stock_move_id.picking_id", "in", done)],
         ["product_id", "quantity", "value", "unit_cost", "create_date"],
     )
-    rate = RATES[1]
+    prices = {demo.product(code): (code, price) for code, _quantity, price in purchase["lines"]}
     for layer in layers:
-        code = next(
-            code for code, _n, _q, _p in PRODUCTS if products[code] == layer["product_id"][0]
-        )
-        price = next(price for c, _n, _q, price in PRODUCTS if c == code)
+        code, price = prices[layer["product_id"][0]]
         demo.say(
             f"purchases: {layer['quantity']:g} x {code} at EUR {price:.2f} valued "
             f"SEK {layer['value']:.2f} (SEK {layer['unit_cost']:.2f} a unit, "
-            f"rate {rate} of {layer['create_date'][:10]}; today's would be {RATES[0]})"
+            f"rate {RATES[1]} of the receiving day; today's would be {RATES[0]})"
         )
-    demo.count("Odoo", "SEK valuation layers from EUR prices", len(layers))
-    demo.say(
-        f"purchases: {number} received in {len(done)} receipt(s); "
-        f"{len(open_)} backorder(s) still announced on the same Ongoing purchase order"
-    )
+
+
+def run(demo):
+    demo.say("purchases: a purchase in EUR and one in SEK go to the 3PL and are received")
+    today = ensure_rates(demo, demo.ref("base.EUR"))
+    ordered = datetime.combine(today - timedelta(days=7), time(9, 0))
+    received_time = datetime.combine(today - timedelta(days=1), time(8, 30), tzinfo=timezone.utc)
+
+    for purchase in PURCHASES:
+        order_id, number = place_order(demo, purchase, ordered)
+        done = receive(demo, purchase, order_id, number, received_time)
+        if purchase["currency"] == "base.EUR":
+            show_valuation(demo, purchase, done)

@@ -1,16 +1,17 @@
 """Nightly stock reconciliation: drift in the warehouse that nobody reported, then corrected.
 
-The warehouse miscounts two of the sales step's articles without telling
-anyone (no inventory adjustment, no webhook). A first run in report-only mode,
-as a new backend starts, lists the differences; after switching the backend to
-apply them, a second run corrects Odoo's stock to Ongoing's.
+The warehouse miscounts two articles without telling anyone (no inventory
+adjustment, no webhook). A first run in report-only mode, as a new backend
+starts, compares all 200 articles and lists exactly those two differences,
+which shows that the rest of the week left both systems in agreement. After
+switching the backend to apply differences, a second run corrects Odoo's
+stock to Ongoing's.
 """
 
 from . import DemoError
-from .sales import PRODUCTS
 
-# Article number and the quantity the warehouse really has after the miscount.
-DRIFT = (("HT-PLD-02", 36), ("HT-HAN-03", 32))
+# Article number and how many units the warehouse's count is off by.
+DRIFT = (("TRA-RAT-70X200-BLA", -3), ("KHA-SIG-50X70-RST", 2))
 LINE_FIELDS = [
     "case",
     "article_number",
@@ -61,21 +62,31 @@ def show(demo, run, lines):
 
 def run(demo):
     demo.say("reconciliation: the warehouse miscounts two articles and reports nothing")
-    known = {code for code, _name, _cost in PRODUCTS}
-    for code, quantity in DRIFT:
-        if code not in known:
-            raise DemoError(f"the sales step has no article {code}")
-        demo.warehouse("set_stock", article_number=code, quantity=quantity)
+    for code, delta in DRIFT:
+        product = demo.call(
+            "product.product",
+            "read",
+            [demo.product(code)],
+            ["qty_available"],
+            context={"location": demo.stock_location()},
+        )[0]
+        counted = product["qty_available"] + delta
+        demo.warehouse("set_stock", article_number=code, quantity=counted)
 
     backend_id = demo.setup["backend_id"]
     run_report, lines = reconcile(demo, backend_id)
     show(demo, run_report, lines)
-    demo.count("Odoo", "stock differences reported", run_report["difference_count"])
+    if run_report["difference_count"] != len(DRIFT):
+        raise DemoError(
+            f"the reconciliation found {run_report['difference_count']} differences, not the "
+            f"{len(DRIFT)} miscounted articles: Odoo and Ongoing disagreed before the miscount"
+        )
+    demo.count("differences_reported", run_report["difference_count"])
 
     demo.call("ongoing.backend", "write", [backend_id], {"reconciliation_mode": "apply"})
     run_apply, lines = reconcile(demo, backend_id)
     show(demo, run_apply, lines)
-    demo.count("Odoo", "stock differences corrected", run_apply["applied_count"])
+    demo.count("differences_corrected", run_apply["applied_count"])
 
     products = demo.search_read(
         "product.product",

@@ -77,7 +77,7 @@ def run(demo):
             f"vouchers: A{voucher['VoucherNumber']} of {voucher['TransactionDate']}: "
             f"{record['move_count']} Odoo entries; {accounts} (equal to Odoo's to the öre)"
         )
-        demo.count("Fortnox", "stock vouchers booked")
+        demo.count("stock_vouchers_booked")
 
     again = send(demo, backend_id)
     vouchers_now = [v for v in demo.fortnox_state()["vouchers"] if v["VoucherSeries"] == "A"]
