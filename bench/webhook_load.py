@@ -2,8 +2,8 @@
 
 Creates the database ``ongoing_fortnox_bench_http`` (a Swedish company with the
 addon and an Ongoing backend pointed at a simulator), starts Odoo with 2
-workers and the queue_job runner paused, and sends the webhooks from this
-process with concurrent connections. It prints accepted events per second and
+workers and the queue_job runner paused, and sends the webhooks from
+concurrent client processes. It prints accepted events per second and
 the p50/p99 latency, checks that every event is stored once (a tenth of them is
 sent twice), then resumes the job runner and prints how long it takes until
 every event is handled.
