@@ -1,5 +1,6 @@
 # ruff: noqa: I001
 # Odoo builds models in import order, so the mixin comes before the models using it.
+from . import job_channel_mixin
 from . import ongoing_binding_mixin
 from . import queue_job
 from . import ongoing_backend

@@ -73,8 +73,9 @@ class FortnoxBackend(models.Model):
 
     _name = "fortnox.backend"
     _description = "Fortnox Connection"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "ongoing.fortnox.job.channel.mixin"]
     _order = "company_id, name"
+    _job_channel_parent = "ongoing_fortnox_sync.channel_fortnox"
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
@@ -342,25 +343,8 @@ class FortnoxBackend(models.Model):
             self.scopes = " ".join(scopes + [s for s in SUPPLIER_SCOPES if s not in scopes])
 
     # ------------------------------------------------------------------
-    # Life cycle and jobs
+    # Jobs
     # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        backends = super().create(vals_list)
-        backends._ensure_job_channel()
-        return backends
-
-    def _ensure_job_channel(self):
-        """Create the queue_job channel of each backend, with a capacity of 1."""
-        channel_model = self.env["queue.job.channel"].sudo()
-        parent = self.env.ref("ongoing_fortnox_sync.channel_fortnox")
-        for backend in self.filtered(lambda b: not b.job_channel_id):
-            channel = channel_model.search(
-                [("name", "=", str(backend.id)), ("parent_id", "=", parent.id)], limit=1
-            ) or channel_model.create({"name": str(backend.id), "parent_id": parent.id})
-            channel.capacity = 1
-            backend.sudo().job_channel_id = channel
 
     def _get_job_channel(self):
         self.ensure_one()

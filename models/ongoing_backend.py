@@ -22,8 +22,9 @@ def generate_webhook_token(_records=None):
 class OngoingBackend(models.Model):
     _name = "ongoing.backend"
     _description = "Ongoing WMS Backend"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "ongoing.fortnox.job.channel.mixin"]
     _order = "company_id, name"
+    _job_channel_parent = "ongoing_fortnox_sync.channel_ongoing"
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
@@ -293,25 +294,8 @@ class OngoingBackend(models.Model):
         return self.env["product.category"].union(*(category for (category,) in groups))
 
     # ------------------------------------------------------------------
-    # Life cycle
+    # Jobs
     # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        backends = super().create(vals_list)
-        backends._ensure_job_channel()
-        return backends
-
-    def _ensure_job_channel(self):
-        """Create the queue_job channel of each backend, with a capacity of 1."""
-        channel_model = self.env["queue.job.channel"].sudo()
-        parent = self.env.ref("ongoing_fortnox_sync.channel_ongoing")
-        for backend in self.filtered(lambda b: not b.job_channel_id):
-            channel = channel_model.search(
-                [("name", "=", str(backend.id)), ("parent_id", "=", parent.id)], limit=1
-            ) or channel_model.create({"name": str(backend.id), "parent_id": parent.id})
-            channel.capacity = 1
-            backend.sudo().job_channel_id = channel
 
     def _get_job_channel(self):
         self.ensure_one()

@@ -41,6 +41,17 @@ class OngoingOrder(models.Model):
     def _ongoing_open_pickings(self):
         return self.picking_ids.filtered(lambda picking: picking.state not in ("done", "cancel"))
 
+    def _ongoing_moves_to_send(self, picking):
+        """Return the picking's moves that Ongoing handles: storable and not cancelled."""
+        moves = picking.move_ids.filtered(
+            lambda move: move.state != "cancel" and move.product_id.is_storable
+        )
+        if not moves:
+            raise UserError(
+                _("%(picking)s has no storable products to send.", picking=picking.display_name)
+            )
+        return moves
+
     def _ongoing_has_bookings(self):
         return any(
             not float_is_zero(
@@ -277,13 +288,7 @@ class OngoingOrder(models.Model):
                 )
             )
 
-        moves = picking.move_ids.filtered(
-            lambda move: move.state != "cancel" and move.product_id.is_storable
-        )
-        if not moves:
-            raise UserError(
-                _("%(picking)s has no storable products to send.", picking=picking.display_name)
-            )
+        moves = self._ongoing_moves_to_send(picking)
         self._ongoing_assign_rows(moves)
         quantities = self._ongoing_line_quantities(moves)
         payload = self._ongoing_outbound_payload(picking, quantities)

@@ -66,13 +66,7 @@ class OngoingOrder(models.Model):
                 )
             )
 
-        moves = picking.move_ids.filtered(
-            lambda move: move.state != "cancel" and move.product_id.is_storable
-        )
-        if not moves:
-            raise UserError(
-                _("%(picking)s has no storable products to send.", picking=picking.display_name)
-            )
+        moves = self._ongoing_moves_to_send(picking)
         self._ongoing_assign_rows(moves)
         quantities = self._ongoing_line_quantities(moves)
         payload = self._ongoing_purchase_payload(picking, quantities)

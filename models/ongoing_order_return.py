@@ -108,13 +108,7 @@ class OngoingOrder(models.Model):
                     order=self.name,
                 )
             )
-        moves = picking.move_ids.filtered(
-            lambda move: move.state != "cancel" and move.product_id.is_storable
-        )
-        if not moves:
-            raise UserError(
-                _("%(picking)s has no storable products to send.", picking=picking.display_name)
-            )
+        moves = self._ongoing_moves_to_send(picking)
 
         origin = self.origin_order_id
         self._ongoing_assign_return_rows(moves)
