@@ -6,7 +6,8 @@ workers and the queue_job runner paused, and sends the webhooks from
 concurrent client processes. It prints accepted events per second and
 the p50/p99 latency, checks that every event is stored once (a tenth of them is
 sent twice), then resumes the job runner and prints how long it takes until
-every event is handled.
+every event is handled. A second batch of as many new events is then sent with
+the runner on, so the same figures show ingestion while jobs run.
 
     tools/python bench/webhook_load.py [--events 5000] [--concurrency 8]
 """
@@ -150,6 +151,9 @@ def start_odoo(python, config, log):
             "127.0.0.1",
             "--http-port",
             str(port),
+            # The websocket server is not measured; a free port keeps it clear of a demo.
+            "--gevent-port",
+            str(free_port()),
             "--workers",
             "2",
             "--max-cron-threads",
@@ -174,25 +178,33 @@ def start_odoo(python, config, log):
     sys.exit(f"bench: Odoo did not start; see {log}")
 
 
-def make_events(count):
+def make_events(count, prefix, first=0):
+    """Return ``count`` order-status events with ids ``<prefix>-<number>``."""
     return [
         {
-            "webhookEventId": f"bench-{number}",
+            "webhookEventId": f"{prefix}-{number}",
             "timestamp": "2026-12-04T10:00:00.000Z",
             "goodsOwnerId": 159,
             "orderId": 900000 + number,
             "orderNumber": f"BENCH/{number:05d}",
             "orderStatus": {"number": 400},
         }
-        for number in range(count)
+        for number in range(first, first + count)
     ]
 
 
-def report_ingestion(cr, unique, events, *, latencies, statuses, seconds):
-    cr.execute("SELECT count(*), count(DISTINCT event_id) FROM ongoing_webhook_event")
+def with_repeats(unique):
+    """Return the events with every tenth one sent a second time, as Ongoing's retries do."""
+    return unique + unique[::DUPLICATE_EVERY]
+
+
+def report_ingestion(cr, prefix, unique, events, *, latencies, statuses, seconds):
+    cr.execute(
+        "SELECT count(*), count(DISTINCT event_id) FROM ongoing_webhook_event"
+        " WHERE event_id LIKE %s",
+        (f"{prefix}-%",),
+    )
     stored, distinct = cr.fetchone()
-    cr.execute("SELECT count(*) FROM queue_job WHERE state = 'pending'")
-    (pending_jobs,) = cr.fetchone()
     repeated = len(events) - len(unique)
     print(f"requests sent            {len(events)} ({len(unique)} events, {repeated} repeated)")
     print(f"HTTP 200                 {statuses.count(200)}")
@@ -200,14 +212,15 @@ def report_ingestion(cr, unique, events, *, latencies, statuses, seconds):
     print(f"latency p50              {statistics.median(latencies) * 1000:.1f} ms")
     print(f"latency p99              {percentile(latencies, 0.99) * 1000:.1f} ms")
     print(f"events stored            {stored} ({distinct} distinct, lost {len(unique) - distinct})")
-    print(f"jobs queued              {pending_jobs}")
 
 
-def measure_processing(cr, unique_count, timeout=1800):
-    """Resume the job runner and wait until no event is queued; print the time it took."""
-    started = time.monotonic()
+def resume_runner(cr):
     cr.execute("UPDATE queue_job_channel SET paused = false")
     cr.execute("SELECT pg_notify('queue_job', 'reload')")
+
+
+def wait_processed(cr, unique_count, started, timeout=1800):
+    """Wait until no event is queued; print the time since ``started`` (monotonic)."""
     while time.monotonic() - started < timeout:
         cr.execute("SELECT count(*) FROM ongoing_webhook_event WHERE state = 'queued'")
         if not cr.fetchone()[0]:
@@ -240,20 +253,46 @@ def main():
         python, args.config, Path(project_setting("BUILD")) / "bench-webhook-odoo.log"
     )
     try:
-        unique = make_events(args.events)
-        events = unique + unique[::DUPLICATE_EVERY]
         url = f"{base}/ongoing/webhook/{backend_id}"
-        latencies, statuses, seconds = send_all(url, token, events, args.concurrency)
-
         connection = psycopg2.connect(
             dbname=DB, host=os.environ.get("PGHOST", "127.0.0.1"), user="odoo"
         )
         connection.autocommit = True
         with connection.cursor() as cr:
+            print("-- job runner paused")
+            unique = make_events(args.events, "paused")
+            events = with_repeats(unique)
+            latencies, statuses, seconds = send_all(url, token, events, args.concurrency)
             report_ingestion(
-                cr, unique, events, latencies=latencies, statuses=statuses, seconds=seconds
+                cr,
+                "paused",
+                unique,
+                events,
+                latencies=latencies,
+                statuses=statuses,
+                seconds=seconds,
             )
-            measure_processing(cr, len(unique))
+            cr.execute("SELECT count(*) FROM queue_job WHERE state = 'pending'")
+            print(f"jobs queued              {cr.fetchone()[0]}")
+            started = time.monotonic()
+            resume_runner(cr)
+            wait_processed(cr, len(unique), started)
+
+            print("-- job runner on, handling the events while they arrive")
+            unique = make_events(args.events, "running", first=args.events)
+            events = with_repeats(unique)
+            started = time.monotonic()
+            latencies, statuses, seconds = send_all(url, token, events, args.concurrency)
+            report_ingestion(
+                cr,
+                "running",
+                unique,
+                events,
+                latencies=latencies,
+                statuses=statuses,
+                seconds=seconds,
+            )
+            wait_processed(cr, len(unique), started)
         connection.close()
     finally:
         os.killpg(odoo.pid, signal.SIGTERM)
