@@ -41,8 +41,15 @@ class TestAdjustments(InventoryMixin, SimulatedWarehouseCase):
         moves = adjustments.move_id
         self.assertEqual(len(moves), 2)
         self.assertTrue(all(move.is_inventory for move in moves))
-        write_off = adjustments.filtered(lambda a: a.quantity < 0).move_id
-        self.assertIn("DAMAGED", write_off.name)
+        write_off = adjustments.filtered(lambda a: a.quantity < 0)
+        self.assertEqual(write_off.cause, "DAMAGED")
+        self.assertEqual(write_off.move_id.name, f"Ongoing {write_off.inventory_id}: DAMAGED")
+        count = adjustments.filtered(lambda a: a.quantity > 0)
+        self.assertEqual(count.comment, "Hittade vid inventering")
+        self.assertEqual(
+            count.move_id.name, f"Ongoing {count.inventory_id}: Hittade vid inventering"
+        )
+        self.assertNotEqual(write_off.inventory_id, count.inventory_id)
 
         self.poll()
         self.backend._ongoing_schedule_sync("inventory")

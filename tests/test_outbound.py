@@ -181,9 +181,12 @@ class TestOutboundOrders(SimulatedWarehouseCase):
     def test_cancel_after_picking_started_refused(self):
         _sale, picking = self.deliver(10)
         self.simulator.start_picking(picking.name)
-        with self.assertRaisesRegex(UserError, "did not cancel"):
+        with self.assertRaisesRegex(UserError, "did not cancel") as refusal:
             picking.action_cancel()
+        self.assertIn("the warehouse has started working on it", str(refusal.exception))
         self.assertNotEqual(picking.state, "cancel")
+        document = self.simulator.order_state(picking.name)
+        self.assertEqual(document["orderInfo"]["orderStatus"]["number"], 320)
 
     def test_manager_forces_cancel_with_activity(self):
         _sale, picking = self.deliver(10)
@@ -195,8 +198,9 @@ class TestOutboundOrders(SimulatedWarehouseCase):
     def test_cancel_when_unreachable_refused(self):
         _sale, picking = self.deliver(10)
         self.simulator.inject("status", status=500, body={"Message": "An error has occurred."})
-        with self.assertRaisesRegex(UserError, "did not cancel"):
+        with self.assertRaisesRegex(UserError, "did not cancel") as refusal:
             picking.action_cancel()
+        self.assertIn("HTTP 500", str(refusal.exception))
         self.assertNotEqual(picking.state, "cancel")
 
     def test_change_before_picking_sent_again(self):
@@ -254,6 +258,8 @@ class TestOutboundOrders(SimulatedWarehouseCase):
         self.assertEqual(binding.sync_state, "synced")
         self.assertFalse(binding.sync_error)
         self.assertEqual(len(self.simulator.state()["159"]["orders"]), 1)
+        puts = self.simulator.requests_to("PUT", "/demo/api/v1/orders")
+        self.assertEqual([put.status for put in puts], [500, 500, 429, 429, 429, 429, 200])
 
 
 class TestOngoingExampleOrder(SimulatedWarehouseCase):

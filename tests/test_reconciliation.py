@@ -647,11 +647,15 @@ class TestReconciliationFromFile(ReconciliationCase):
         self.assertEqual(self.on_hand(self.product(10)), STOCK)
 
     def test_malformed_xml_refused_with_line(self):
+        self.introduce_drift()
         _csv_data, xml_data = self.balance_files()
         rows = xml_data.decode().splitlines()
         rows[9] = rows[9].replace("</Article>", "</Artikel>")
+        count = self.env["ongoing.reconciliation"].search_count([])
         with self.assertRaisesRegex(UserError, "Line 10: the XML is malformed"):
             self.import_file("saldo.xml", ("\n".join(rows) + "\n").encode())
+        self.assertEqual(self.env["ongoing.reconciliation"].search_count([]), count)
+        self.assertEqual(self.on_hand(self.product(10)), STOCK)
 
     def test_file_leaving_out_unknown_product_lists_it(self):
         csv_data, _xml_data = self.balance_files()

@@ -123,6 +123,13 @@ class TestOngoingOutage(SimulatedWarehouseCase):
         self.assertEqual(picking.ongoing_sync_state, "synced")
         self.assertFalse(picking.ongoing_sync_error)
         self.assertEqual(len(self.simulator.state()["159"]["orders"]), 1)
+        self.run_jobs(include_delayed=True)
+        accepted = [
+            put
+            for put in self.simulator.requests_to("PUT", "/demo/api/v1/orders")
+            if put.status == 200
+        ]
+        self.assertEqual(len(accepted), 1)
 
     def test_hanging_warehouse_times_out_then_converges(self):
         self.backend.read_timeout = 0.5
