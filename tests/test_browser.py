@@ -248,7 +248,7 @@ class TestBrowserScreens(SimulatedWarehouseHttpCase):
         return path
 
     def screens_of(self, lang):
-        """Open the four screens as a user of ``lang``; save their screenshots; return their texts."""
+        """Open the four screens as a user of ``lang``, save screenshots, return their texts."""
         login = f"screens_{lang.lower()}"
         new_test_user(self.env, login=login, groups=USER_GROUPS, lang=lang, tz="Europe/Stockholm")
         suffix = lang.split("_")[0]
