@@ -19,6 +19,7 @@ from .fortnox_common import FortnoxCase
 from .fortnox_ledger_common import FortnoxLedgerCase
 from .reliability_helpers import crash_before, failed_jobs
 from .test_reconciliation import STOCK, ReconciliationCase
+from .test_returns import ReturnsMixin
 
 
 def seconds_until(moment):
@@ -284,6 +285,60 @@ class TestOngoingOutage(SimulatedWarehouseCase):
             for action in actions:
                 with self.subTest(model=model, action=action):
                     self.assertIn(f'name="{action}"', arch)
+
+
+class TestDocumentOutage(ReturnsMixin, SimulatedWarehouseCase):
+    """Purchase orders and return orders sent while Ongoing answers 503."""
+
+    def accepted_puts(self, path):
+        return [
+            put
+            for put in self.simulator.requests_to("PUT", f"/demo/api/v1/{path}")
+            if put.status == 200
+        ]
+
+    def test_purchase_order_converges_after_outage(self):
+        product = self.make_product("OUT-PO")
+        self.run_jobs()
+        self.simulator.outage(600, status=503)
+        order = self.buy(self.make_supplier(), [(product, 10, 50.0)])
+        self.run_jobs()
+
+        binding = order.picking_ids.ongoing_order_id
+        self.assertEqual(binding.sync_state, "failed")
+        self.assertIn("HTTP 503", binding.sync_error)
+        self.assertTrue(binding.sync_retryable)
+        self.assertFalse(self.simulator.purchase_order_state(order.name))
+
+        self.simulator.clear_faults()
+        for _attempt in range(3):
+            self.run_jobs(include_delayed=True)
+        self.assertEqual(binding.sync_state, "synced")
+        remote = self.simulator.purchase_order_state(order.name)
+        self.assertEqual(remote["purchaseOrderLines"][0]["advisedNumberOfItems"], 10)
+        self.assertEqual(len(self.accepted_puts("purchaseOrders")), 1)
+
+    def test_return_order_converges_after_outage(self):
+        product = self.make_product("OUT-RET")
+        self.run_jobs()
+        self.put_in_stock(product, 10)
+        _sale, delivery = self.deliver(product, 5)
+        self.simulator.outage(600, status=503)
+        returned = self.create_odoo_return(delivery, 2)
+        self.run_jobs()
+
+        binding = returned.ongoing_order_id
+        self.assertEqual(binding.sync_state, "failed")
+        self.assertIn("HTTP 503", binding.sync_error)
+        self.assertFalse(self.simulator.return_order_state(returned.name))
+
+        self.simulator.clear_faults()
+        for _attempt in range(3):
+            self.run_jobs(include_delayed=True)
+        self.assertEqual(binding.sync_state, "synced")
+        [line] = self.simulator.return_order_state(returned.name)["returnOrderLines"]
+        self.assertEqual(line["toBeReturnedNumberOfItems"], 2)
+        self.assertEqual(len(self.accepted_puts("returnOrders")), 1)
 
 
 class TestFortnoxOutage(FortnoxCase):
