@@ -220,6 +220,40 @@ class TestOngoingExamples(unittest.TestCase):
                 parsed = RESPONSE_PARSERS[name](load_example(*name.split("/")))
                 self.assertIsNotNone(parsed)
 
+    def test_put_and_file_examples_fields(self):
+        for name, parser in RESPONSE_PARSERS.items():
+            folder, file_name = name.split("/")
+            if not file_name.startswith(("put-", "attach-file")):
+                continue
+            with self.subTest(example=name):
+                data = load_example(folder, file_name)
+                parsed = parser(data)
+                self.assertEqual(parsed.message, data["message"])
+                if isinstance(parsed, FileResult):
+                    self.assertEqual(parsed.file_id, data["fileId"])
+                    self.assertIs(parsed.success, data["success"])
+                else:
+                    [id_key] = [key for key in data if key.endswith("Id")]
+                    self.assertEqual(parsed.remote_id, data[id_key])
+
+    def test_transporter_contracts_example(self):
+        rows = load_example("transporter-contracts", "get.response.json")
+        contracts = [TransporterContract.from_json(row) for row in rows]
+        self.assertEqual(
+            [contract.transporter_code for contract in contracts],
+            [row["transporterCode"] for row in rows],
+        )
+        postnord = next(contract for contract in contracts if contract.transporter_code == "PLAB")
+        self.assertEqual(postnord.transporter_name, "PostNord Sweden AB")
+        raw = next(row for row in rows if row["transporterCode"] == "PLAB")
+        self.assertEqual(
+            list(postnord.services),
+            [
+                (service["transporterServiceCode"], service["transporterServiceName"])
+                for service in raw["transporterServices"]
+            ],
+        )
+
     def test_order_example_serials_and_status(self):
         order = Order.from_json(load_example("order", "get.response.json"))
         line = order.lines[0]
