@@ -1,7 +1,7 @@
 """Simulator of Ongoing WMS: the goods-owner REST API v1, the warehouse staff and webhooks.
 
-The API is served under any path prefix that ends in ``/api/v1/``, as Ongoing
-serves one system per prefix (``http://127.0.0.1:PORT/demo/api/v1/``). Every
+The API is served under ``/<system>/api/v1/`` (``http://127.0.0.1:PORT/demo/api/v1/``),
+as Ongoing serves one warehouse system per prefix; another prefix gets 404. Every
 API request needs HTTP Basic credentials; reads name the goods owner in the
 ``goodsOwnerId`` query parameter, writes in the body. A wrong user, password
 or goods owner gets 401 with ASP.NET's ``{"Message": "Authorization has been
@@ -352,12 +352,14 @@ class OngoingSimulator(SimulatorApp):
     def handle(self, request):
         if request.path.startswith(self.control_prefix):
             return self._handle_control(request)
-        index = request.path.find(API_MARKER)
-        if index < 0:
+        # NOTE: what Ongoing answers for a warehouse name it does not serve is not
+        # documented; the simulator answers 404 as for an unknown resource.
+        prefix = f"/{self.system}{API_MARKER}"
+        if not request.path.startswith(prefix):
             raise HttpError(404, self._no_resource(request))
         self._authenticate(request)
 
-        resource = request.path[index + len(API_MARKER) - 1 :]
+        resource = request.path[len(prefix) - 1 :]
         adapter = ROUTES.bind("simulator")
         try:
             endpoint, arguments = adapter.match(resource, method=request.method)

@@ -159,6 +159,13 @@ class TestBackendConnectionToSimulator(SimulatedWarehouseCase):
         self.assertIn("goods owner 159", self.backend.connection_message)
         self.assertEqual(action["params"]["type"], "success")
 
+    def test_wrong_warehouse_in_url_reported(self):
+        self.backend.base_url = f"{self.simulator_server.url}/nosuch/api/v1/"
+        self.backend.action_test_connection()
+        self.assertEqual(self.backend.connection_state, "failed")
+        self.assertIn("HTTP 404", self.backend.connection_message)
+        self.assertIn("/nosuch/api/v1/", self.backend.connection_message)
+
     def test_wrong_password_reported(self):
         self.backend.api_password = "not-the-password"
         self.backend.action_test_connection()

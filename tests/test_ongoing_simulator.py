@@ -205,15 +205,16 @@ class TestSimulatorAccess(OngoingSimulatorCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("goodsOwnerId", response.json()["ModelState"])
 
-    def test_any_prefix_ending_in_api_v1(self):
-        url = f"{self.server.url}/another/warehouse/api/v1/orders/statuses"
+    def test_other_warehouse_prefix_returns_404(self):
+        url = f"{self.server.url}/another/api/v1/orders/statuses"
         response = requests.get(
             url,
             params={"goodsOwnerId": GOODS_OWNER_ID},
             auth=(API_USER, API_PASSWORD.encode()),
             timeout=5,
         )
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("No HTTP resource was found", response.json()["Message"])
 
     def test_unknown_path_returns_404(self):
         response = self.raw("GET", "nothingHere", params={"goodsOwnerId": GOODS_OWNER_ID})
