@@ -11,7 +11,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tools/env.sh"
 
 DEMO_PORT=${DEMO_PORT:-8069}
-# Odoo's websocket (gevent) process of a multi-worker server listens on its own port.
+# A multi-worker Odoo serves websockets on its gevent port only. tools/demo_proxy.py
+# listens on DEMO_PORT and passes websockets there and all else to the workers.
 DEMO_GEVENT_PORT=${DEMO_GEVENT_PORT:-8072}
 ONGOING_SIM_PORT=${ONGOING_SIM_PORT:-8091}
 FORTNOX_SIM_PORT=${FORTNOX_SIM_PORT:-8092}
@@ -36,6 +37,11 @@ for port in "$DEMO_PORT" "$DEMO_GEVENT_PORT" "$ONGOING_SIM_PORT" "$FORTNOX_SIM_P
         exit 1
     fi
 done
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+WORKERS_PORT=$(free_port)
 
 pids=()
 cleanup() {
@@ -84,9 +90,12 @@ echo "demo: starting Odoo on http://127.0.0.1:$DEMO_PORT (2 workers and the queu
 # -d alone routes unauthenticated requests (webhooks) to the demo database; adding
 # --db-filter would make Odoo list the server's databases on every request.
 "$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DEMO_DB" \
-    --http-interface 127.0.0.1 --http-port "$DEMO_PORT" --gevent-port "$DEMO_GEVENT_PORT" \
+    --http-interface 127.0.0.1 --http-port "$WORKERS_PORT" --gevent-port "$DEMO_GEVENT_PORT" \
     --workers 2 --max-cron-threads 1 \
     --load base,web,queue_job --logfile "$DEMO_DIR/odoo.log" &
+pids+=($!)
+"$PY" "$ROOT/tools/demo_proxy.py" --port "$DEMO_PORT" --http-port "$WORKERS_PORT" \
+    --gevent-port "$DEMO_GEVENT_PORT" >"$DEMO_DIR/proxy.log" 2>&1 &
 pids+=($!)
 
 "$PY" "$ROOT/tools/demo_check.py" --odoo-url "http://127.0.0.1:$DEMO_PORT" \
@@ -114,6 +123,16 @@ cat <<EOF
   Stop with           Ctrl+C
 
 EOF
-wait -n "${pids[@]}"
+# From here Ctrl+C is the normal end. Odoo stops on SIGINT too, so the wait may
+# return before the trap has run: the short sleep lets a pending trap run first.
+stop_requested=0
+trap 'stop_requested=1' INT TERM
+wait -n "${pids[@]}" || true
+sleep 1 || true
+if [ "$stop_requested" = 1 ]; then
+    cleanup
+    echo "demo: stopped"
+    exit 0
+fi
 echo "demo: a process stopped unexpectedly; see the logs in $DEMO_DIR" >&2
 exit 1
