@@ -173,59 +173,121 @@ class TestDeliveryEvents(EventCase):
 
 
 class TestReceiptEvents(EventCase):
-    def test_duplicated_receipt_webhooks_book_once(self):
-        product = self.make_product("EVT-2", name="Krus Gefle")
+    def setUp(self):
+        super().setUp()
+        self.product = self.make_product("EVT-2", name="Krus Gefle")
         self.run_jobs()
-        order = self.buy(self.supplier, [(product, 10, 50.0)])
+        self.order = self.buy(self.supplier, [(self.product, 10, 50.0)])
         self.run_jobs()
+        self.receipt = self.order.picking_ids
+        self.binding = self.receipt.ongoing_order_id
         self.simulator.webhooks.take_outbox()
-        self.simulator.receive(order.name, {"1": 6}, finish=False)
+
+    def test_duplicated_receipt_webhooks_book_once(self):
+        self.simulator.receive(self.order.name, {"1": 6}, finish=False)
         first = self.held_webhooks()
-        self.simulator.receive(order.name, {"1": 4})
+        self.simulator.receive(self.order.name, {"1": 4})
         second = self.held_webhooks()
 
         self.post_webhooks(second + first + second + first)
 
-        self.assertEqual(product.qty_available, 10)
-        self.assertEqual(order.order_line.qty_received, 10)
-        self.assertEqual(order.picking_ids.ongoing_order_id.line_ids.booked_qty, 10)
+        self.assertEqual(self.product.qty_available, 10)
+        self.assertEqual(self.order.order_line.qty_received, 10)
+        self.assertEqual(self.binding.line_ids.booked_qty, 10)
         self.assert_all_events("done")
+
+    def test_webhook_after_polling_books_nothing(self):
+        self.simulator.receive(self.order.name, {"1": 10})
+        late = self.held_webhooks()
+        self.poll()
+        self.assertEqual(self.receipt.state, "done")
+
+        self.post_webhooks(late)
+
+        self.assertEqual(self.product.qty_available, 10)
+        self.assertEqual(self.order.order_line.qty_received, 10)
+        self.assertEqual(self.binding.line_ids.booked_qty, 10)
+        self.assertEqual(self.receipt.move_ids.quantity, 10)
+        self.assertEqual(self.order.picking_ids, self.receipt)
+        self.assert_all_events("done")
+        self.assertIn("Nothing new", self.events()[0].state_message)
 
 
 class TestReturnEvents(ReturnsMixin, EventCase):
-    def test_duplicated_return_webhooks_book_once(self):
-        product = self.make_product("EVT-3", name="Skål Rörstrand")
+    def setUp(self):
+        super().setUp()
+        self.product = self.make_product("EVT-3", name="Skål Rörstrand")
         self.run_jobs()
-        self.put_in_stock(product, 10)
-        sale, delivery = self.deliver(product, 5)
+        self.put_in_stock(self.product, 10)
+        self.sale, self.delivery = self.deliver(self.product, 5)
         self.simulator.webhooks.take_outbox()
-        self.simulator.register_return(delivery.name, {"1": 2})
+
+    def test_duplicated_return_webhooks_book_once(self):
+        self.simulator.register_return(self.delivery.name, {"1": 2})
 
         held = self.held_webhooks()
         self.post_webhooks(held + held)
 
-        self.assertEqual(product.qty_available, 7)
-        self.assertEqual(self.returns_of(sale).move_ids.quantity, 2)
-        self.assertEqual(delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assertEqual(self.product.qty_available, 7)
+        self.assertEqual(self.returns_of(self.sale).move_ids.quantity, 2)
+        self.assertEqual(self.delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
         self.assert_all_events("done")
+
+    def test_webhook_after_polling_books_nothing(self):
+        self.simulator.register_return(self.delivery.name, {"1": 2})
+        late = self.held_webhooks()
+        self.poll()
+        self.assertEqual(len(self.returns_of(self.sale)), 1)
+
+        self.post_webhooks(late)
+
+        self.assertEqual(self.product.qty_available, 7)
+        [returned] = self.returns_of(self.sale)
+        self.assertEqual(returned.move_ids.quantity, 2)
+        self.assertEqual(self.delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assertEqual(self.sale.order_line.qty_delivered, 3)
+        self.assert_all_events("done")
+        self.assertIn("Nothing new", self.events()[0].state_message)
 
 
 class TestInventoryEvents(EventCase):
-    def test_reordered_adjustment_webhooks_book_once(self):
+    def setUp(self):
+        super().setUp()
         self.backend.action_create_mirror_locations()
-        product = self.make_product("EVT-4", name="Pläd Tuna")
+        self.product = self.make_product("EVT-4", name="Pläd Tuna")
         self.run_jobs()
-        self.put_in_stock(product, 20)
+        self.put_in_stock(self.product, 20)
         self.simulator.webhooks.take_outbox()
+
+    def adjustments(self):
+        return self.env["ongoing.inventory.adjustment"].search(
+            [("backend_id", "=", self.backend.id)]
+        )
+
+    def test_reordered_adjustment_webhooks_book_once(self):
         self.simulator.adjust("EVT-4", -2, cause="DAMAGED")
         self.simulator.adjust("EVT-4", 5, comment="Hittade vid inventering")
         held = self.held_webhooks()
 
         self.post_webhooks(list(reversed(held)) * 2)
 
-        self.assertEqual(product.qty_available, 23)
-        adjustments = self.env["ongoing.inventory.adjustment"].search(
-            [("backend_id", "=", self.backend.id)]
-        )
-        self.assertEqual(sorted(adjustments.mapped("quantity")), [-2.0, 5.0])
+        self.assertEqual(self.product.qty_available, 23)
+        self.assertEqual(sorted(self.adjustments().mapped("quantity")), [-2.0, 5.0])
         self.assert_all_events("done")
+
+    def test_webhook_after_polling_books_nothing(self):
+        self.simulator.adjust("EVT-4", -2, cause="DAMAGED")
+        self.simulator.adjust("EVT-4", 5, comment="Hittade vid inventering")
+        late = self.held_webhooks()
+        self.poll()
+        self.assertEqual(self.product.qty_available, 23)
+
+        self.post_webhooks(late)
+
+        self.assertEqual(self.product.qty_available, 23)
+        adjustments = self.adjustments()
+        self.assertEqual(sorted(adjustments.mapped("quantity")), [-2.0, 5.0])
+        self.assertEqual(set(adjustments.mapped("state")), {"booked"})
+        self.assertEqual(len(adjustments.move_id), 2)
+        self.assert_all_events("done")
+        self.assertIn("0 adjustment(s) booked", self.events()[0].state_message)
