@@ -212,6 +212,41 @@ class TestReceiptEvents(EventCase):
         self.assert_all_events("done")
         self.assertIn("Nothing new", self.events()[0].state_message)
 
+    def test_receipt_of_cancelled_purchase_not_booked(self):
+        self.simulator.start_receiving(self.order.name)
+        self.receipt.action_ongoing_force_cancel()
+        self.order.button_cancel()
+        self.simulator.webhooks.take_outbox()
+        self.simulator.receive(self.order.name, {"1": 10})
+
+        self.post_webhooks(self.held_webhooks())
+
+        self.assertEqual(self.order.state, "cancel")
+        self.assertEqual(self.receipt.state, "cancel")
+        self.assertEqual(self.product.qty_available, 0)
+        self.assertEqual(self.order.order_line.qty_received, 0)
+        self.assertFalse(self.binding.line_ids.booked_qty)
+        self.assert_all_events("failed")
+        self.assertIn("done or cancelled in Odoo", self.events()[0].state_message)
+        self.assertIn("nothing was booked", self.binding.import_error)
+
+    def test_receipt_of_deleted_purchase_not_booked(self):
+        self.simulator.start_receiving(self.order.name)
+        self.receipt.action_ongoing_force_cancel()
+        self.order.button_cancel()
+        self.receipt.unlink()
+        self.order.unlink()
+        self.simulator.webhooks.take_outbox()
+        self.simulator.receive(self.binding.name, {"1": 10})
+
+        self.post_webhooks(self.held_webhooks())
+
+        self.assertEqual(self.product.qty_available, 0)
+        self.assertFalse(self.binding.picking_ids)
+        self.assertFalse(self.binding.line_ids.booked_qty)
+        self.assert_all_events("failed")
+        self.assertIn("nothing was booked", self.events()[0].state_message)
+
 
 class TestReturnEvents(ReturnsMixin, EventCase):
     def setUp(self):
