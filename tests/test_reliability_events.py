@@ -9,9 +9,16 @@ import json
 
 import requests
 
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
+from ..models.ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS
 from .common import SimulatedWarehouseHttpCase
 from .reliability_helpers import crash_before, failed_jobs
 from .test_returns import ReturnsMixin
+
+USER_GROUPS = "stock.group_stock_user,ongoing_fortnox_sync.group_ongoing_fortnox_user"
+MANAGER_GROUPS = "stock.group_stock_manager,ongoing_fortnox_sync.group_ongoing_fortnox_manager"
 
 
 class EventCase(SimulatedWarehouseHttpCase):
@@ -142,6 +149,47 @@ class TestDeliveryEvents(EventCase):
         self.assertEqual(self.picking.state, "done")
         self.assertEqual(self.product.qty_available, 6)
         self.assert_all_events("done")
+
+    def test_requeued_event_books_once(self):
+        manager = new_test_user(self.env, login="lagerchef", groups=MANAGER_GROUPS)
+        self.simulator.pick(self.picking.name, {"1": 4})
+        pick_webhooks = self.held_webhooks()
+        self.simulator.inject(
+            "status", status=500, times=None, body={"Message": "An error has occurred."}
+        )
+        self.post_webhooks(pick_webhooks)
+        for _attempt in range(MAX_AUTOMATIC_ATTEMPTS - 1):
+            self.run_jobs(include_delayed=True)
+
+        self.assertTrue(failed_jobs(self.env, "_ongoing_run_sync"))
+        self.assert_all_events("failed")
+        message = self.events()[0].state_message
+        self.assertIn(f"failed after {MAX_AUTOMATIC_ATTEMPTS} attempt(s)", message)
+        self.assertIn("Requeue the event", message)
+        self.assertEqual(self.picking.state, "assigned")
+        self.assertEqual(self.product.qty_available, 10)
+
+        self.simulator.clear_faults()
+        self.env.invalidate_all()
+        self.assertFalse(manager.has_group("base.group_system"))
+        self.events().with_user(manager).action_requeue()
+        self.run_jobs()
+
+        self.assertEqual(self.picking.state, "done")
+        self.assertEqual(self.product.qty_available, 6)
+        self.assertEqual(self.picking.ongoing_order_id.line_ids.booked_qty, 4)
+        self.assertEqual(self.sale.order_line.qty_delivered, 4)
+        self.assertEqual(len(self.sale.picking_ids), 1)
+        self.assert_all_events("done")
+
+    def test_user_cannot_requeue_event(self):
+        worker = new_test_user(self.env, login="lagerarbetare", groups=USER_GROUPS)
+        self.post_webhooks([{"webhookEventId": "ghost-2", "goodsOwnerId": 159, "orderId": 987654}])
+
+        self.env.invalidate_all()
+        with self.assertRaises(AccessError):
+            self.events().with_user(worker).action_requeue()
+        self.assert_all_events("failed")
 
     def test_order_unknown_to_odoo_ignored(self):
         response = requests.put(
