@@ -305,6 +305,20 @@ class TestReturnEvents(ReturnsMixin, EventCase):
         self.sale, self.delivery = self.deliver(self.product, 5)
         self.simulator.webhooks.take_outbox()
 
+    def return_order_webhook(self, event_id, returned):
+        """Build the webhook body Ongoing sends about the return order, with its current status.
+
+        The simulator sends no return order webhooks, so the test builds them.
+        """
+        info = self.simulator.return_order_state(returned.name)["returnOrderInfo"]
+        return {
+            "webhookEventId": event_id,
+            "goodsOwnerId": 159,
+            "returnOrderId": info["returnOrderId"],
+            "returnOrderNumber": info["returnOrderNumber"],
+            "returnOrderStatus": {"number": info["returnOrderStatus"]["number"]},
+        }
+
     def test_duplicated_return_webhooks_book_once(self):
         self.simulator.register_return(self.delivery.name, {"1": 2})
 
@@ -331,6 +345,33 @@ class TestReturnEvents(ReturnsMixin, EventCase):
         self.assertEqual(self.sale.order_line.qty_delivered, 3)
         self.assert_all_events("done")
         self.assertIn("Nothing new", self.events()[0].state_message)
+
+    def test_stale_return_order_webhooks_book_once(self):
+        returned = self.create_odoo_return(self.delivery, 2)
+        self.run_jobs()
+        self.simulator.receive_return_order(returned.name, {"1": 1})
+        older = self.return_order_webhook("return-order-400", returned)
+        self.simulator.receive_return_order(returned.name)
+        newer = self.return_order_webhook("return-order-500", returned)
+        self.simulator.webhooks.take_outbox()
+        self.assertEqual(older["returnOrderStatus"]["number"], 400)
+        self.assertEqual(newer["returnOrderStatus"]["number"], 500)
+
+        # Each webhook is handled before the next arrives, so each new event reads Ongoing again
+        # instead of sharing one queued job with the others.
+        for payload in (newer, newer, older):
+            self.post_webhooks([payload])
+
+        self.assertEqual(self.returns_of(self.sale), returned)
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(returned.move_ids.quantity, 2)
+        self.assertEqual(self.delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assertEqual(returned.ongoing_order_id.line_ids.booked_qty, 2)
+        self.assertEqual(self.sale.order_line.qty_delivered, 3)
+        self.assertEqual(self.product.qty_available, 7)
+        self.assertEqual(len(self.events()), 2)
+        self.assertEqual(set(self.events().mapped("kind")), {"return"})
+        self.assert_all_events("done")
 
 
 class TestInventoryEvents(EventCase):
