@@ -9,9 +9,16 @@ import json
 
 import requests
 
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user
+
+from ..models.ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS
 from .common import SimulatedWarehouseHttpCase
 from .reliability_helpers import crash_before, failed_jobs
 from .test_returns import ReturnsMixin
+
+USER_GROUPS = "stock.group_stock_user,ongoing_fortnox_sync.group_ongoing_fortnox_user"
+MANAGER_GROUPS = "stock.group_stock_manager,ongoing_fortnox_sync.group_ongoing_fortnox_manager"
 
 
 class EventCase(SimulatedWarehouseHttpCase):
@@ -143,6 +150,47 @@ class TestDeliveryEvents(EventCase):
         self.assertEqual(self.product.qty_available, 6)
         self.assert_all_events("done")
 
+    def test_requeued_event_books_once(self):
+        manager = new_test_user(self.env, login="lagerchef", groups=MANAGER_GROUPS)
+        self.simulator.pick(self.picking.name, {"1": 4})
+        pick_webhooks = self.held_webhooks()
+        self.simulator.inject(
+            "status", status=500, times=None, body={"Message": "An error has occurred."}
+        )
+        self.post_webhooks(pick_webhooks)
+        for _attempt in range(MAX_AUTOMATIC_ATTEMPTS - 1):
+            self.run_jobs(include_delayed=True)
+
+        self.assertTrue(failed_jobs(self.env, "_ongoing_run_sync"))
+        self.assert_all_events("failed")
+        message = self.events()[0].state_message
+        self.assertIn(f"failed after {MAX_AUTOMATIC_ATTEMPTS} attempt(s)", message)
+        self.assertIn("Requeue the event", message)
+        self.assertEqual(self.picking.state, "assigned")
+        self.assertEqual(self.product.qty_available, 10)
+
+        self.simulator.clear_faults()
+        self.env.invalidate_all()
+        self.assertFalse(manager.has_group("base.group_system"))
+        self.events().with_user(manager).action_requeue()
+        self.run_jobs()
+
+        self.assertEqual(self.picking.state, "done")
+        self.assertEqual(self.product.qty_available, 6)
+        self.assertEqual(self.picking.ongoing_order_id.line_ids.booked_qty, 4)
+        self.assertEqual(self.sale.order_line.qty_delivered, 4)
+        self.assertEqual(len(self.sale.picking_ids), 1)
+        self.assert_all_events("done")
+
+    def test_user_cannot_requeue_event(self):
+        worker = new_test_user(self.env, login="lagerarbetare", groups=USER_GROUPS)
+        self.post_webhooks([{"webhookEventId": "ghost-2", "goodsOwnerId": 159, "orderId": 987654}])
+
+        self.env.invalidate_all()
+        with self.assertRaises(AccessError):
+            self.events().with_user(worker).action_requeue()
+        self.assert_all_events("failed")
+
     def test_order_unknown_to_odoo_ignored(self):
         response = requests.put(
             f"{self.backend.base_url}orders",
@@ -173,59 +221,197 @@ class TestDeliveryEvents(EventCase):
 
 
 class TestReceiptEvents(EventCase):
-    def test_duplicated_receipt_webhooks_book_once(self):
-        product = self.make_product("EVT-2", name="Krus Gefle")
+    def setUp(self):
+        super().setUp()
+        self.product = self.make_product("EVT-2", name="Krus Gefle")
         self.run_jobs()
-        order = self.buy(self.supplier, [(product, 10, 50.0)])
+        self.order = self.buy(self.supplier, [(self.product, 10, 50.0)])
         self.run_jobs()
+        self.receipt = self.order.picking_ids
+        self.binding = self.receipt.ongoing_order_id
         self.simulator.webhooks.take_outbox()
-        self.simulator.receive(order.name, {"1": 6}, finish=False)
+
+    def test_duplicated_receipt_webhooks_book_once(self):
+        self.simulator.receive(self.order.name, {"1": 6}, finish=False)
         first = self.held_webhooks()
-        self.simulator.receive(order.name, {"1": 4})
+        self.simulator.receive(self.order.name, {"1": 4})
         second = self.held_webhooks()
 
         self.post_webhooks(second + first + second + first)
 
-        self.assertEqual(product.qty_available, 10)
-        self.assertEqual(order.order_line.qty_received, 10)
-        self.assertEqual(order.picking_ids.ongoing_order_id.line_ids.booked_qty, 10)
+        self.assertEqual(self.product.qty_available, 10)
+        self.assertEqual(self.order.order_line.qty_received, 10)
+        self.assertEqual(self.binding.line_ids.booked_qty, 10)
         self.assert_all_events("done")
+
+    def test_webhook_after_polling_books_nothing(self):
+        self.simulator.receive(self.order.name, {"1": 10})
+        late = self.held_webhooks()
+        self.poll()
+        self.assertEqual(self.receipt.state, "done")
+
+        self.post_webhooks(late)
+
+        self.assertEqual(self.product.qty_available, 10)
+        self.assertEqual(self.order.order_line.qty_received, 10)
+        self.assertEqual(self.binding.line_ids.booked_qty, 10)
+        self.assertEqual(self.receipt.move_ids.quantity, 10)
+        self.assertEqual(self.order.picking_ids, self.receipt)
+        self.assert_all_events("done")
+        self.assertIn("Nothing new", self.events()[0].state_message)
+
+    def test_receipt_of_cancelled_purchase_not_booked(self):
+        self.simulator.start_receiving(self.order.name)
+        self.receipt.action_ongoing_force_cancel()
+        self.order.button_cancel()
+        self.simulator.webhooks.take_outbox()
+        self.simulator.receive(self.order.name, {"1": 10})
+
+        self.post_webhooks(self.held_webhooks())
+
+        self.assertEqual(self.order.state, "cancel")
+        self.assertEqual(self.receipt.state, "cancel")
+        self.assertEqual(self.product.qty_available, 0)
+        self.assertEqual(self.order.order_line.qty_received, 0)
+        self.assertFalse(self.binding.line_ids.booked_qty)
+        self.assert_all_events("failed")
+        self.assertIn("done or cancelled in Odoo", self.events()[0].state_message)
+        self.assertIn("nothing was booked", self.binding.import_error)
+
+    def test_receipt_of_deleted_purchase_not_booked(self):
+        self.simulator.start_receiving(self.order.name)
+        self.receipt.action_ongoing_force_cancel()
+        self.order.button_cancel()
+        self.receipt.unlink()
+        self.order.unlink()
+        self.simulator.webhooks.take_outbox()
+        self.simulator.receive(self.binding.name, {"1": 10})
+
+        self.post_webhooks(self.held_webhooks())
+
+        self.assertEqual(self.product.qty_available, 0)
+        self.assertFalse(self.binding.picking_ids)
+        self.assertFalse(self.binding.line_ids.booked_qty)
+        self.assert_all_events("failed")
+        self.assertIn("nothing was booked", self.events()[0].state_message)
 
 
 class TestReturnEvents(ReturnsMixin, EventCase):
-    def test_duplicated_return_webhooks_book_once(self):
-        product = self.make_product("EVT-3", name="Skål Rörstrand")
+    def setUp(self):
+        super().setUp()
+        self.product = self.make_product("EVT-3", name="Skål Rörstrand")
         self.run_jobs()
-        self.put_in_stock(product, 10)
-        sale, delivery = self.deliver(product, 5)
+        self.put_in_stock(self.product, 10)
+        self.sale, self.delivery = self.deliver(self.product, 5)
         self.simulator.webhooks.take_outbox()
-        self.simulator.register_return(delivery.name, {"1": 2})
+
+    def return_order_webhook(self, event_id, returned):
+        """Build the webhook body Ongoing sends about the return order, with its current status.
+
+        The simulator sends no return order webhooks, so the test builds them.
+        """
+        info = self.simulator.return_order_state(returned.name)["returnOrderInfo"]
+        return {
+            "webhookEventId": event_id,
+            "goodsOwnerId": 159,
+            "returnOrderId": info["returnOrderId"],
+            "returnOrderNumber": info["returnOrderNumber"],
+            "returnOrderStatus": {"number": info["returnOrderStatus"]["number"]},
+        }
+
+    def test_duplicated_return_webhooks_book_once(self):
+        self.simulator.register_return(self.delivery.name, {"1": 2})
 
         held = self.held_webhooks()
         self.post_webhooks(held + held)
 
-        self.assertEqual(product.qty_available, 7)
-        self.assertEqual(self.returns_of(sale).move_ids.quantity, 2)
-        self.assertEqual(delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assertEqual(self.product.qty_available, 7)
+        self.assertEqual(self.returns_of(self.sale).move_ids.quantity, 2)
+        self.assertEqual(self.delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assert_all_events("done")
+
+    def test_webhook_after_polling_books_nothing(self):
+        self.simulator.register_return(self.delivery.name, {"1": 2})
+        late = self.held_webhooks()
+        self.poll()
+        self.assertEqual(len(self.returns_of(self.sale)), 1)
+
+        self.post_webhooks(late)
+
+        self.assertEqual(self.product.qty_available, 7)
+        [returned] = self.returns_of(self.sale)
+        self.assertEqual(returned.move_ids.quantity, 2)
+        self.assertEqual(self.delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assertEqual(self.sale.order_line.qty_delivered, 3)
+        self.assert_all_events("done")
+        self.assertIn("Nothing new", self.events()[0].state_message)
+
+    def test_stale_return_order_webhooks_book_once(self):
+        returned = self.create_odoo_return(self.delivery, 2)
+        self.run_jobs()
+        self.simulator.receive_return_order(returned.name, {"1": 1})
+        older = self.return_order_webhook("return-order-400", returned)
+        self.simulator.receive_return_order(returned.name)
+        newer = self.return_order_webhook("return-order-500", returned)
+        self.simulator.webhooks.take_outbox()
+        self.assertEqual(older["returnOrderStatus"]["number"], 400)
+        self.assertEqual(newer["returnOrderStatus"]["number"], 500)
+
+        # Each webhook is handled before the next arrives, so each new event reads Ongoing again
+        # instead of sharing one queued job with the others.
+        for payload in (newer, newer, older):
+            self.post_webhooks([payload])
+
+        self.assertEqual(self.returns_of(self.sale), returned)
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(returned.move_ids.quantity, 2)
+        self.assertEqual(self.delivery.ongoing_order_id.line_ids.returned_booked_qty, 2)
+        self.assertEqual(returned.ongoing_order_id.line_ids.booked_qty, 2)
+        self.assertEqual(self.sale.order_line.qty_delivered, 3)
+        self.assertEqual(self.product.qty_available, 7)
+        self.assertEqual(len(self.events()), 2)
+        self.assertEqual(set(self.events().mapped("kind")), {"return"})
         self.assert_all_events("done")
 
 
 class TestInventoryEvents(EventCase):
-    def test_reordered_adjustment_webhooks_book_once(self):
+    def setUp(self):
+        super().setUp()
         self.backend.action_create_mirror_locations()
-        product = self.make_product("EVT-4", name="Pläd Tuna")
+        self.product = self.make_product("EVT-4", name="Pläd Tuna")
         self.run_jobs()
-        self.put_in_stock(product, 20)
+        self.put_in_stock(self.product, 20)
         self.simulator.webhooks.take_outbox()
+
+    def adjustments(self):
+        return self.env["ongoing.inventory.adjustment"].search(
+            [("backend_id", "=", self.backend.id)]
+        )
+
+    def test_reordered_adjustment_webhooks_book_once(self):
         self.simulator.adjust("EVT-4", -2, cause="DAMAGED")
         self.simulator.adjust("EVT-4", 5, comment="Hittade vid inventering")
         held = self.held_webhooks()
 
         self.post_webhooks(list(reversed(held)) * 2)
 
-        self.assertEqual(product.qty_available, 23)
-        adjustments = self.env["ongoing.inventory.adjustment"].search(
-            [("backend_id", "=", self.backend.id)]
-        )
-        self.assertEqual(sorted(adjustments.mapped("quantity")), [-2.0, 5.0])
+        self.assertEqual(self.product.qty_available, 23)
+        self.assertEqual(sorted(self.adjustments().mapped("quantity")), [-2.0, 5.0])
         self.assert_all_events("done")
+
+    def test_webhook_after_polling_books_nothing(self):
+        self.simulator.adjust("EVT-4", -2, cause="DAMAGED")
+        self.simulator.adjust("EVT-4", 5, comment="Hittade vid inventering")
+        late = self.held_webhooks()
+        self.poll()
+        self.assertEqual(self.product.qty_available, 23)
+
+        self.post_webhooks(late)
+
+        self.assertEqual(self.product.qty_available, 23)
+        adjustments = self.adjustments()
+        self.assertEqual(sorted(adjustments.mapped("quantity")), [-2.0, 5.0])
+        self.assertEqual(set(adjustments.mapped("state")), {"booked"})
+        self.assertEqual(len(adjustments.move_id), 2)
+        self.assert_all_events("done")
+        self.assertIn("0 adjustment(s) booked", self.events()[0].state_message)
