@@ -123,16 +123,17 @@ cat <<EOF
   Stop with           Ctrl+C
 
 EOF
-# From here Ctrl+C is the normal end. Odoo stops on SIGINT too, so the wait may
-# return before the trap has run: the short sleep lets a pending trap run first.
+# From here Ctrl+C is the normal end. Odoo handles SIGINT itself and exits with
+# status 0 (or 130), also when this script was started in the background and so
+# ignores SIGINT, which then no trap can catch.
 stop_requested=0
 trap 'stop_requested=1' INT TERM
-wait -n "${pids[@]}" || true
-sleep 1 || true
-if [ "$stop_requested" = 1 ]; then
+status=0
+wait -n "${pids[@]}" || status=$?
+if [ "$stop_requested" = 1 ] || [ "$status" = 0 ] || [ "$status" = 130 ]; then
     cleanup
     echo "demo: stopped"
     exit 0
 fi
-echo "demo: a process stopped unexpectedly; see the logs in $DEMO_DIR" >&2
+echo "demo: a process stopped unexpectedly (exit status $status); see the logs in $DEMO_DIR" >&2
 exit 1
