@@ -10,19 +10,32 @@ Every failure of a remote call ends in one of two families:
   configuration is fixed; ``remote_message`` and ``remote_code`` carry the
   remote system's own explanation for the user.
 
-Messages never contain credentials or tokens.
+Messages never contain credentials or tokens. They are in English; an error
+of the HTTP layer also carries ``kind`` and ``params`` (the values in its
+message), so an application can show the same message in the user's language.
 """
 
 
 class RemoteError(Exception):
     """Base of every error raised by the remote clients."""
 
-    def __init__(self, message, *, status=None, remote_message=None, remote_code=None):
+    def __init__(
+        self,
+        message,
+        *,
+        status=None,
+        remote_message=None,
+        remote_code=None,
+        kind=None,
+        params=None,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.remote_message = remote_message
         self.remote_code = remote_code
+        self.kind = kind
+        self.params = params or {}
 
     def __str__(self):
         return self.message

@@ -102,17 +102,24 @@ class JsonHttpTransport:
             except requests.Timeout as error:
                 _logger.warning("%s %s %s: timed out", self.system_name, method, path)
                 raise RetryLaterError(
-                    f"{self.system_name} did not respond in time ({method} {path})."
+                    f"{self.system_name} did not respond in time ({method} {path}).",
+                    kind="timeout",
+                    params=self._error_params(method, path),
                 ) from error
             except requests.ConnectionError as error:
                 _logger.warning("%s %s %s: connection failed", self.system_name, method, path)
                 raise RetryLaterError(
-                    f"Could not connect to {self.system_name} at {self.base_url} ({method} {path})."
+                    f"Could not connect to {self.system_name} at {self.base_url} "
+                    f"({method} {path}).",
+                    kind="connect",
+                    params=self._error_params(method, path),
                 ) from error
             except requests.RequestException as error:
                 raise RetryLaterError(
                     f"The request to {self.system_name} failed ({method} {path}): "
-                    f"{type(error).__name__}."
+                    f"{type(error).__name__}.",
+                    kind="request_failed",
+                    params=self._error_params(method, path, detail=type(error).__name__),
                 ) from error
 
             elapsed_ms = (time.monotonic() - started) * 1000
@@ -153,12 +160,18 @@ class JsonHttpTransport:
             remote_message = body.strip()[:500]
         detail = f": {remote_message}" if remote_message else ""
         code = f" (code {remote_code})" if remote_code else ""
-        kwargs = {"status": status, "remote_message": remote_message, "remote_code": remote_code}
+        kwargs = {
+            "status": status,
+            "remote_message": remote_message,
+            "remote_code": remote_code,
+            "params": self._error_params(method, path, status=status),
+        }
 
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RetryLaterError(
                 f"{self.system_name} rate limit reached ({method} {path}); retry later.",
+                kind="rate_limit",
                 retry_after=retry_after,
                 **kwargs,
             )
@@ -166,29 +179,43 @@ class JsonHttpTransport:
             _logger.warning("%s %s %s: HTTP %s%s", self.system_name, method, path, status, detail)
             raise RetryLaterError(
                 f"{self.system_name} failed with HTTP {status} ({method} {path}){detail}",
+                kind="server_error",
                 **kwargs,
             )
         if status in (401, 403):
             raise FixCredentialsError(
                 f"{self.system_name} rejected the credentials with HTTP {status} "
                 f"({method} {path}){detail}{code}",
+                kind="credentials",
                 **kwargs,
             )
         if status == 404:
             raise NotFoundError(
                 f"{self.system_name} found nothing at {method} {path} (HTTP 404){detail}",
+                kind="not_found",
                 **kwargs,
             )
         if 300 <= status < 400:
             raise FixRequestError(
                 f"{self.system_name} redirected {method} {path} with HTTP {status}: "
                 f"check the API URL.",
+                kind="redirect",
                 **kwargs,
             )
         raise FixRequestError(
             f"{self.system_name} rejected {method} {path} with HTTP {status}{detail}{code}",
+            kind="rejected",
             **kwargs,
         )
+
+    def _error_params(self, method, path, **values):
+        """Return the values of an error's message, for a translated copy of it."""
+        return {
+            "system": self.system_name,
+            "url": self.base_url,
+            "request": f"{method} {path}",
+            **values,
+        }
 
     @staticmethod
     def _decode(response):

@@ -21,6 +21,7 @@ from ..clients.fortnox import (
     FortnoxOAuth,
 )
 from .fortnox_rate_limiter import RATE_LIMIT_TABLE_SQL, DatabaseRateLimiter, run_in_own_transaction
+from .remote_error_text import remote_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -732,7 +733,12 @@ class FortnoxBackend(models.Model):
         try:
             self._fortnox_run(lambda client: client.get_currency(currency))
         except (RemoteError, UserError) as error:
-            return self._notify(_("Connection failed: %(reason)s", reason=error), "danger")
+            reason = (
+                str(error.args[0])
+                if isinstance(error, UserError)
+                else remote_error_text(self.env, error)
+            )
+            return self._notify(_("Connection failed: %(reason)s", reason=reason), "danger")
         return self._notify(
             _("Connected to Fortnox; the currency %(currency)s was read.", currency=currency),
             "success",

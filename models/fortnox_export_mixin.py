@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from ..clients.errors import FixCredentialsError, FixRequestError, RetryLaterError
 from .fortnox_backend import FortnoxReconnectNeeded
 from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, retry_delay
+from .remote_error_text import remote_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -251,7 +252,7 @@ class FortnoxExportMixin(models.AbstractModel):
                 message=error.remote_message,
                 code=error.remote_code or "-",
             )
-        return str(error)
+        return remote_error_text(self.env, error)
 
     def _fortnox_mark_failed(self, error):
         """Record a permanent failure: nothing is retried until someone sends it again."""

@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..clients.errors import RemoteError
 from ..clients.ongoing import OngoingClient
+from .remote_error_text import remote_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -366,7 +367,7 @@ class OngoingBackend(models.Model):
         try:
             self._get_client().check_connection()
         except (RemoteError, UserError) as error:
-            message = _("Connection failed: %(reason)s", reason=str(error))
+            message = _("Connection failed: %(reason)s", reason=remote_error_text(self.env, error))
             self.write(
                 {
                     "connection_state": "failed",

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 
 from ..clients.errors import FixRequestError, NotFoundError, RetryLaterError
 from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, job_retry_error
+from .remote_error_text import remote_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -75,7 +76,10 @@ class OngoingBackend(models.Model):
         except NotFoundError as error:
             state, message = (
                 "failed",
-                _("Ongoing does not know this object: %(error)s", error=error),
+                _(
+                    "Ongoing does not know this object: %(error)s",
+                    error=remote_error_text(self.env, error),
+                ),
             )
         except RetryLaterError as error:
             retry = job_retry_error(self.env, error)
@@ -89,7 +93,7 @@ class OngoingBackend(models.Model):
             )
             raise retry from error
         except FixRequestError as error:
-            state, message = "failed", str(error)
+            state, message = "failed", remote_error_text(self.env, error)
 
         if state == "failed":
             _logger.warning(

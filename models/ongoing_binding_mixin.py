@@ -7,6 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..clients.errors import FixRequestError, RetryLaterError
+from .remote_error_text import remote_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -272,7 +273,7 @@ class OngoingBindingMixin(models.AbstractModel):
     def _ongoing_error_text(self, error):
         if isinstance(error, (UserError, ValidationError)):
             return str(error.args[0]) if error.args else str(error)
-        return str(error)
+        return remote_error_text(self.env, error)
 
     def _ongoing_notify_failure(self, message):
         """Tell the user where they look; bindings override to post on their document."""

@@ -5,6 +5,7 @@ from odoo.tools import float_compare
 
 from ..clients.errors import FixRequestError, RetryLaterError
 from .ongoing_binding_mixin import MAX_AUTOMATIC_ATTEMPTS, job_retry_error
+from .remote_error_text import remote_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -151,10 +152,11 @@ class OngoingOrder(models.Model):
         except RetryLaterError as error:
             raise job_retry_error(self.env, error) from error
         except FixRequestError as error:
+            message = remote_error_text(self.env, error)
             self._ongoing_report_problem(
-                _("Ongoing rejected the booked quantities: %(error)s", error=str(error))
+                _("Ongoing rejected the booked quantities: %(error)s", error=message)
             )
-            return str(error)
+            return message
         return _("Reported %(count)s line(s).", count=len(lines))
 
 

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..clients.errors import FixRequestError, RetryLaterError
+from .remote_error_text import remote_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -217,7 +218,11 @@ class StockPicking(models.Model):
         try:
             binding._ongoing_cancel_in_wms()
         except (FixRequestError, RetryLaterError, UserError) as error:
-            reason = str(error)
+            reason = (
+                str(error.args[0])
+                if isinstance(error, UserError)
+                else remote_error_text(self.env, error)
+            )
             if not force:
                 raise UserError(
                     _(

@@ -165,3 +165,15 @@ class TestSwedishInterface(OngoingCase):
         )
         self.assertIn(self.swedish(reception_problem), message)
         self.assertNotIn("Set Incoming Shipments", message)
+
+    def test_connection_failure_in_swedish(self):
+        backend = self.backend.with_env(self.swedish_env)
+        backend.action_test_connection()
+
+        message = backend.connection_message
+        opening = self.swedish("Connection failed: %(reason)s").split("%(reason)s")[0]
+        self.assertTrue(message.startswith(opening))
+        reason = self.swedish("Could not connect to %(system)s at %(url)s (%(request)s).")
+        self.assertIn(reason.split("%(system)s")[0], message)
+        self.assertIn(self.backend.base_url, message)
+        self.assertNotIn("Could not connect", message)
