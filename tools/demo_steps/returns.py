@@ -32,7 +32,10 @@ def wait_acknowledged(demo, order_number, quantity):
 
 
 def run(demo):
-    demo.say("returns: a customer sends back one of two blankets without telling Odoo first")
+    demo.say(
+        "returns: a sixth sale, two blankets, is delivered; the customer sends one back "
+        "without telling Odoo first"
+    )
     order_id, order_number = sales.sell(demo, "Erik Sjöberg", [(PRODUCT, 2)])
     demo.warehouse("pick", order_number=order_number, lines={"1": 2})
     demo.warehouse("ship", order_number=order_number, way_bill="00370712345678904")
