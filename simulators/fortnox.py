@@ -21,6 +21,7 @@ import contextlib
 import copy
 import logging
 import math
+import os
 import signal
 import threading
 import time
@@ -810,7 +811,10 @@ def main(argv=None):
     )
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="OAuth client id to accept.")
     parser.add_argument(
-        "--client-secret", default=DEFAULT_CLIENT_SECRET, help="OAuth client secret to accept."
+        "--client-secret",
+        default=os.environ.get("FORTNOX_SIM_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
+        help="OAuth client secret to accept (default: $FORTNOX_SIM_CLIENT_SECRET). The variable "
+        "keeps it out of the process list.",
     )
     parser.add_argument(
         "--redirect-uri",

@@ -111,6 +111,7 @@ Run it alone from the repository root::
 import argparse
 import hmac
 import logging
+import os
 import signal
 import sys
 import threading
@@ -847,7 +848,12 @@ def parse_arguments(argv=None):
     parser.add_argument("--host", default="127.0.0.1", help="Loopback address to listen on.")
 
     parser.add_argument("--user", default="ongoing", help="API user name (default: ongoing).")
-    parser.add_argument("--password", default="ongoing", help="API password (default: ongoing).")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("ONGOING_SIM_PASSWORD", "ongoing"),
+        help="API password (default: $ONGOING_SIM_PASSWORD, else ongoing). The variable "
+        "keeps it out of the process list.",
+    )
     parser.add_argument(
         "--goods-owner-id",
         type=int,
@@ -860,7 +866,11 @@ def parse_arguments(argv=None):
     )
 
     parser.add_argument("--webhook-url", help="Loopback URL that receives the webhooks.")
-    parser.add_argument("--webhook-token", help="Value of the X-Auth-Token header of webhooks.")
+    parser.add_argument(
+        "--webhook-token",
+        default=os.environ.get("ONGOING_SIM_WEBHOOK_TOKEN"),
+        help="Value of the X-Auth-Token header of webhooks (default: $ONGOING_SIM_WEBHOOK_TOKEN).",
+    )
     parser.add_argument(
         "--webhook-retry-policy",
         choices=("one_day", "none"),

@@ -71,17 +71,20 @@ setting() {
 }
 
 echo "demo: starting the Ongoing WMS simulator on 127.0.0.1:$ONGOING_SIM_PORT"
-(cd "$ROOT" && exec "$PY" -m simulators.ongoing --port "$ONGOING_SIM_PORT" \
-    --user "$(setting ongoing_user)" --password "$(setting ongoing_password)" \
-    --goods-owner-id "$(setting goods_owner_id)" \
-    --webhook-url "$(setting webhook_url)" --webhook-token "$(setting webhook_token)" \
+# Secrets go in the environment, which the process list does not show.
+(cd "$ROOT" && ONGOING_SIM_PASSWORD="$(setting ongoing_password)" \
+    ONGOING_SIM_WEBHOOK_TOKEN="$(setting webhook_token)" \
+    exec "$PY" -m simulators.ongoing --port "$ONGOING_SIM_PORT" \
+    --user "$(setting ongoing_user)" --goods-owner-id "$(setting goods_owner_id)" \
+    --webhook-url "$(setting webhook_url)" \
     >"$DEMO_DIR/ongoing-simulator.log" 2>&1) &
 pids+=($!)
 
 if [ -f "$ROOT/simulators/fortnox.py" ]; then
     echo "demo: starting the Fortnox simulator on 127.0.0.1:$FORTNOX_SIM_PORT"
-    (cd "$ROOT" && exec "$PY" -m simulators.fortnox --port "$FORTNOX_SIM_PORT" \
-        --client-id "$(setting fortnox_client_id)" --client-secret "$(setting fortnox_client_secret)" \
+    (cd "$ROOT" && FORTNOX_SIM_CLIENT_SECRET="$(setting fortnox_client_secret)" \
+        exec "$PY" -m simulators.fortnox --port "$FORTNOX_SIM_PORT" \
+        --client-id "$(setting fortnox_client_id)" \
         >"$DEMO_DIR/fortnox-simulator.log" 2>&1) &
     pids+=($!)
 fi
