@@ -733,11 +733,7 @@ class FortnoxBackend(models.Model):
         try:
             self._fortnox_run(lambda client: client.get_currency(currency))
         except (RemoteError, UserError) as error:
-            reason = (
-                str(error.args[0])
-                if isinstance(error, UserError)
-                else remote_error_text(self.env, error)
-            )
+            reason = remote_error_text(self.env, error)
             return self._notify(_("Connection failed: %(reason)s", reason=reason), "danger")
         return self._notify(
             _("Connected to Fortnox; the currency %(currency)s was read.", currency=currency),

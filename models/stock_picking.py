@@ -218,11 +218,7 @@ class StockPicking(models.Model):
         try:
             binding._ongoing_cancel_in_wms()
         except (FixRequestError, RetryLaterError, UserError) as error:
-            reason = (
-                str(error.args[0])
-                if isinstance(error, UserError)
-                else remote_error_text(self.env, error)
-            )
+            reason = remote_error_text(self.env, error)
             if not force:
                 raise UserError(
                     _(
