@@ -851,15 +851,18 @@ def main(argv=None):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
-        # The secret is left out on purpose: it was given on the command line.
+        # The secret is left out on purpose.
         _logger.info(
             "Fortnox simulator on %s (API %s/3, client id %s)",
             server.url,
             server.url,
             options.client_id,
         )
+        # A signal may reach one of the server's threads, and Python runs its handler
+        # only in the main thread, so that thread wakes up now and then to let it run.
         with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
+            while not stop.wait(0.5):
+                pass
     _logger.info("Fortnox simulator stopped")
 
 

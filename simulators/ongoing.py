@@ -920,7 +920,10 @@ def main(argv=None):
             f"control API {server.url}/_sim/. Stop it with Ctrl+C.",
             flush=True,
         )
-        stopped.wait()
+        # A signal may reach one of the server's threads, and Python runs its handler
+        # only in the main thread, so that thread wakes up now and then to let it run.
+        while not stopped.wait(0.5):
+            pass
     return 0
 
 
