@@ -10,6 +10,7 @@ never headers, bodies or credentials.
 import email.utils
 import json
 import logging
+import re
 import time
 from datetime import datetime, timezone
 
@@ -42,6 +43,16 @@ def parse_retry_after(value, now=None):
         when = when.replace(tzinfo=timezone.utc)
     now = now or datetime.now(timezone.utc)
     return max(0.0, (when - now).total_seconds())
+
+
+# The operating system's reason in a connection error, such as "[Errno 111] Connection refused".
+_ERRNO_REASON = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def connection_failure_reason(error):
+    """Return the operating system's reason of a failed connection ("Connection refused"), or ""."""
+    match = _ERRNO_REASON.search(str(error))
+    return match.group(1).strip() if match else ""
 
 
 class JsonHttpTransport:
@@ -107,12 +118,16 @@ class JsonHttpTransport:
                     params=self._error_params(method, path),
                 ) from error
             except requests.ConnectionError as error:
-                _logger.warning("%s %s %s: connection failed", self.system_name, method, path)
+                reason = connection_failure_reason(error)
+                _logger.warning(
+                    "%s %s %s: connection failed: %s", self.system_name, method, path, reason
+                )
+                detail = f": {reason}" if reason else ""
                 raise RetryLaterError(
                     f"Could not connect to {self.system_name} at {self.base_url} "
-                    f"({method} {path}).",
+                    f"({method} {path}){detail}.",
                     kind="connect",
-                    params=self._error_params(method, path),
+                    params=self._error_params(method, path, reason=reason),
                 ) from error
             except requests.RequestException as error:
                 raise RetryLaterError(

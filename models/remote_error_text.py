@@ -15,14 +15,17 @@ def remote_error_text(env, error):
 
     if kind == "request_failed":
         return env._("The request to %(system)s failed (%(request)s): %(detail)s.", **params)
+    if kind == "connect":
+        reason = params.get("reason")
+        params["detail"] = f": {reason}" if reason else ""
+        return env._(
+            "Could not connect to %(system)s at %(url)s (%(request)s)%(detail)s.", **params
+        )
     params["detail"] = f": {error.remote_message}" if error.remote_message else ""
     params["code"] = env._(" (code %(code)s)", code=error.remote_code) if error.remote_code else ""
     params.setdefault("status", "")
     texts = {
         "timeout": lambda: env._("%(system)s did not respond in time (%(request)s).", **params),
-        "connect": lambda: env._(
-            "Could not connect to %(system)s at %(url)s (%(request)s).", **params
-        ),
         "rate_limit": lambda: env._(
             "%(system)s rate limit reached (%(request)s); retry later.", **params
         ),

@@ -64,6 +64,7 @@ class TestBackendConnection(OngoingCase):
         action = self.backend.action_test_connection()
         self.assertEqual(self.backend.connection_state, "failed")
         self.assertIn("Could not connect to Ongoing WMS", self.backend.connection_message)
+        self.assertIn("Connection refused", self.backend.connection_message)
         self.assertNotIn("Traceback", self.backend.connection_message)
         self.assertEqual(action["params"]["type"], "danger")
 

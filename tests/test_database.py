@@ -1,3 +1,5 @@
+"""The database that tools/create_db.py makes for the tests, the demo and the benchmarks."""
+
 from odoo.tests import TransactionCase
 
 
@@ -11,3 +13,9 @@ class TestDatabase(TransactionCase):
             .property_stock_valuation_account_id
         )
         self.assertEqual(stock_account.code, "1410")
+
+    def test_internet_calls_switched_off(self):
+        update_notification = self.env.ref("mail.ir_cron_module_update_notification")
+        self.assertFalse(update_notification.active)
+        if "iap_enrich_auto_done" in self.env["res.company"]._fields:
+            self.assertTrue(self.env.ref("base.main_company").iap_enrich_auto_done)

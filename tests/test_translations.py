@@ -173,7 +173,7 @@ class TestSwedishInterface(OngoingCase):
         message = backend.connection_message
         opening = self.swedish("Connection failed: %(reason)s").split("%(reason)s")[0]
         self.assertTrue(message.startswith(opening))
-        reason = self.swedish("Could not connect to %(system)s at %(url)s (%(request)s).")
+        reason = self.swedish("Could not connect to %(system)s at %(url)s (%(request)s)%(detail)s.")
         self.assertIn(reason.split("%(system)s")[0], message)
         self.assertIn(self.backend.base_url, message)
         self.assertNotIn("Could not connect", message)
