@@ -71,5 +71,5 @@ class OngoingWebhookController(http.Controller):
         # Content-Length is checked above, so this reads at most MAX_BODY_BYTES. The
         # body stays cached: Odoo replays the handler after a serialization failure.
         body = httprequest.get_data()
-        status, outcome = env["ongoing.webhook.event"]._ingest(backend, body)
-        return _json(status, outcome)
+        status, outcome, message = env["ongoing.webhook.event"]._ingest(backend, body)
+        return _json(status, outcome, message)

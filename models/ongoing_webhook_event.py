@@ -135,7 +135,9 @@ class OngoingWebhookEvent(models.Model):
 
     @api.model
     def _ingest(self, backend, raw_body):
-        """Store one webhook body; return (http status, outcome) for the controller.
+        """Store one webhook body; return (http status, outcome, message) for the controller.
+
+        The message says why a body is invalid, for the sender's webhook log.
 
         Uses one INSERT ... ON CONFLICT so concurrent deliveries of the same event
         store it once without raising.
@@ -158,7 +160,7 @@ class OngoingWebhookEvent(models.Model):
             _logger.warning(
                 "Ongoing backend %s: invalid webhook body stored: %s", backend.id, message
             )
-            return 400, "invalid"
+            return 400, "invalid", message
 
         goods_owner = payload.get("goodsOwnerId")
         if goods_owner is not None and goods_owner != backend.goods_owner_id:
@@ -178,7 +180,7 @@ class OngoingWebhookEvent(models.Model):
                 state="invalid",
                 message=message,
             )
-            return 400, "invalid"
+            return 400, "invalid", message
 
         event_id = payload.get("webhookEventId")
         event_id = str(event_id) if event_id is not None else None
@@ -192,10 +194,10 @@ class OngoingWebhookEvent(models.Model):
             backend, event_id, kind, remote_id, number, payload=text, state=state, message=message
         )
         if row_id is None:
-            return 200, "duplicate"
+            return 200, "duplicate", None
         if state == "queued":
             backend._ongoing_schedule_sync(kind, remote_id=remote_id, remote_number=number)
-        return 200, "accepted"
+        return 200, "accepted", None
 
     @api.model
     def _insert_row(self, backend, event_id, kind, remote_id, number, *, payload, state, message):

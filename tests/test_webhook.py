@@ -97,6 +97,7 @@ class TestWebhookController(OngoingHttpCase):
         self.assertEqual(event.state, "invalid")
         self.assertIn('"orderId": ', event.payload)
         self.assertIn("not valid JSON", event.state_message)
+        self.assertIn("not valid JSON", response.json()["message"])
         self.assertFalse(self.sync_jobs())
 
     def test_unexpected_types_rejected(self):
@@ -106,6 +107,8 @@ class TestWebhookController(OngoingHttpCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.events().state, "invalid")
         self.assertIn("orderId must be a whole number", self.events().state_message)
+        self.assertEqual(response.json()["status"], "invalid")
+        self.assertEqual(response.json()["message"], self.events().state_message)
 
     def test_json_array_rejected(self):
         response = self.post([self.order_event()])
