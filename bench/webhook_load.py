@@ -133,8 +133,8 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-def start_odoo(python, config, log):
-    """Start Odoo with 2 workers and the job runner; return (process, base URL)."""
+def start_odoo(python, config, log, db=DB):
+    """Start Odoo on ``db`` with 2 workers and the job runner; return (process, base URL)."""
     odoo_src = (Path(project_setting("BUILD")) / "odoo-src-path").read_text().strip()
     port = free_port()
     process = subprocess.Popen(
@@ -146,7 +146,7 @@ def start_odoo(python, config, log):
             # -d without --db-filter: Odoo then serves that database without listing
             # the server's databases (a new PostgreSQL connection) on every request.
             "-d",
-            DB,
+            db,
             "--http-interface",
             "127.0.0.1",
             "--http-port",
