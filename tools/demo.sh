@@ -96,7 +96,8 @@ echo "demo: starting Odoo on http://127.0.0.1:$DEMO_PORT (2 workers and the queu
     --http-interface 127.0.0.1 --http-port "$WORKERS_PORT" --gevent-port "$DEMO_GEVENT_PORT" \
     --workers 2 --max-cron-threads 1 \
     --load base,web,queue_job --logfile "$DEMO_DIR/odoo.log" &
-pids+=($!)
+ODOO_PID=$!
+pids+=("$ODOO_PID")
 "$PY" "$ROOT/tools/demo_proxy.py" --port "$DEMO_PORT" --http-port "$WORKERS_PORT" \
     --gevent-port "$DEMO_GEVENT_PORT" >"$DEMO_DIR/proxy.log" 2>&1 &
 pids+=($!)
@@ -134,6 +135,12 @@ trap 'stop_requested=1' INT TERM
 status=0
 wait -n "${pids[@]}" || status=$?
 if [ "$stop_requested" = 1 ] || [ "$status" = 0 ] || [ "$status" = 130 ]; then
+    # Odoo finishes its running requests after the first signal; a second one from
+    # cleanup would force it, so give it up to 15 seconds first.
+    for _ in $(seq 30); do
+        kill -0 "$ODOO_PID" 2>/dev/null || break
+        sleep 0.5
+    done
     cleanup
     echo "demo: stopped"
     exit 0
