@@ -137,7 +137,7 @@ class OngoingWebhookEvent(models.Model):
     def _ingest(self, backend, raw_body):
         """Store one webhook body; return (http status, outcome, message) for the controller.
 
-        The message says why a body is invalid, for the sender's webhook log.
+        The message gives the reason an invalid body was rejected, for the sender's webhook log.
 
         Uses one INSERT ... ON CONFLICT so concurrent deliveries of the same event
         store it once without raising.

@@ -79,7 +79,7 @@ class LoggedRequest:
     query: dict
     body: object
     status: int | None = None
-    # Time the simulator took to build its answer, for benchmarks to subtract.
+    # Time the simulator took to build its response, for benchmarks to subtract.
     seconds: float | None = None
 
 

@@ -353,8 +353,8 @@ class OngoingSimulator(SimulatorApp):
     def handle(self, request):
         if request.path.startswith(self.control_prefix):
             return self._handle_control(request)
-        # NOTE: what Ongoing answers for a warehouse name it does not serve is not
-        # documented; the simulator answers 404 as for an unknown resource.
+        # NOTE: Ongoing's response for a warehouse name it does not serve is not
+        # documented, so the simulator returns 404 as for an unknown resource.
         prefix = f"/{self.system}{API_MARKER}"
         if not request.path.startswith(prefix):
             raise HttpError(404, self._no_resource(request))

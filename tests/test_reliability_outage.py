@@ -288,7 +288,7 @@ class TestOngoingOutage(SimulatedWarehouseCase):
 
 
 class TestDocumentOutage(ReturnsMixin, SimulatedWarehouseCase):
-    """Purchase orders and return orders sent while Ongoing answers 503."""
+    """Purchase orders and return orders sent while Ongoing responds with 503."""
 
     def accepted_puts(self, path):
         return [

@@ -1,6 +1,6 @@
 """Serve the demo's Odoo on one port, as a reverse proxy does in production.
 
-A multi-worker Odoo answers HTTP on its workers' port and websockets (live
+A multi-worker Odoo serves HTTP on its workers' port and websockets (live
 updates of the web client) only on its gevent port. The browser opens both on
 the address it was given, so this proxy listens there and sends each connection
 whose first request is for ``/websocket`` to the gevent port, and every other
