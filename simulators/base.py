@@ -16,6 +16,7 @@ with :meth:`SimulatorApp.handle_common_control`.
 import contextlib
 import json
 import logging
+import signal
 import socket
 import threading
 import time
@@ -380,3 +381,14 @@ class SimulatorServer:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+def wait_for_stop_signal():
+    """Block until the process gets SIGINT or SIGTERM (Ctrl+C, or kill)."""
+    stopped = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopped.set())
+    # A signal may reach one of the server's threads, and Python runs its handler
+    # only in the main thread, so that thread wakes up now and then to let it run.
+    while not stopped.wait(0.5):
+        pass

@@ -17,13 +17,10 @@ Run it alone from the repository root::
 """
 
 import argparse
-import contextlib
 import copy
 import logging
 import math
 import os
-import signal
-import threading
 import time
 from collections import deque
 from datetime import date, datetime
@@ -33,7 +30,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 
-from .base import LOOPBACK_HOSTS, HttpError, SimulatorApp, SimulatorServer
+from .base import LOOPBACK_HOSTS, HttpError, SimulatorApp, SimulatorServer, wait_for_stop_signal
 from .fortnox_errors import (
     ACCOUNT_NOT_FOUND,
     INCORRECT_DATA,
@@ -848,8 +845,6 @@ def main(argv=None):
         rate_window=options.rate_window,
     )
     server = SimulatorServer(app, host=options.host, port=options.port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with server:
         # The secret is left out on purpose.
         _logger.info(
@@ -858,11 +853,7 @@ def main(argv=None):
             server.url,
             options.client_id,
         )
-        # A signal may reach one of the server's threads, and Python runs its handler
-        # only in the main thread, so that thread wakes up now and then to let it run.
-        with contextlib.suppress(KeyboardInterrupt):
-            while not stop.wait(0.5):
-                pass
+        wait_for_stop_signal()
     _logger.info("Fortnox simulator stopped")
 
 

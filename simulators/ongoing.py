@@ -112,14 +112,13 @@ import argparse
 import hmac
 import logging
 import os
-import signal
 import sys
 import threading
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from .base import HttpError, SimulatorApp, SimulatorServer
+from .base import HttpError, SimulatorApp, SimulatorServer, wait_for_stop_signal
 from .ongoing_input import parse_time
 from .ongoing_json import (
     article_items_json,
@@ -908,9 +907,6 @@ def main(argv=None):
         print(f"ongoing simulator: {error}", file=sys.stderr)  # noqa: T201
         return 2
 
-    stopped = threading.Event()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stopped.set())
     with server:
         # The first line is the API URL alone, so that a script can read it.
         print(simulator.api_url(server.url), flush=True)  # noqa: T201
@@ -920,10 +916,7 @@ def main(argv=None):
             f"control API {server.url}/_sim/. Stop it with Ctrl+C.",
             flush=True,
         )
-        # A signal may reach one of the server's threads, and Python runs its handler
-        # only in the main thread, so that thread wakes up now and then to let it run.
-        while not stopped.wait(0.5):
-            pass
+        wait_for_stop_signal()
     return 0
 
 
