@@ -38,9 +38,6 @@ for port in "$DEMO_PORT" "$DEMO_GEVENT_PORT" "$ONGOING_SIM_PORT" "$FORTNOX_SIM_P
     fi
 done
 
-free_port() {
-    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 WORKERS_PORT=$(free_port)
 
 pids=()

@@ -17,3 +17,8 @@ DB_USER=${DB_USER:-odoo}
 TEST_DB=${TEST_DB:-ongoing_fortnox_test}
 DEMO_DB=${DEMO_DB:-ongoing_fortnox_demo}
 export PGHOST PGPORT BUILD VENV ODOO_CONF
+
+# Print a TCP port on 127.0.0.1 that is free now.
+free_port() {
+    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

@@ -40,12 +40,7 @@ done
 
 # The tests' HTTP server listens on a free port (or TEST_HTTP_PORT), so a
 # demo or another clone's tests running on 8069 cannot receive its requests.
-TEST_HTTP_PORT=${TEST_HTTP_PORT:-$("$VENV/bin/python" -c '
-import socket
-with socket.socket() as sock:
-    sock.bind(("127.0.0.1", 0))
-    print(sock.getsockname()[1])
-')}
+TEST_HTTP_PORT=${TEST_HTTP_PORT:-$(free_port)}
 TEST_CONF="$BUILD/odoo-test.conf"
 sed "s/^\[options\]$/[options]\nhttp_interface = 127.0.0.1\nhttp_port = $TEST_HTTP_PORT/" "$ODOO_CONF" >"$TEST_CONF"
 
