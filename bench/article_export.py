@@ -4,13 +4,14 @@ Creates N storable products, queues their export with the backend's "Send All
 Articles" action (batches of --batch articles per job), then performs every
 queued job in this process as the job runner would, against the Ongoing
 simulator over HTTP on 127.0.0.1. Prints articles per second, the time spent in
-HTTP calls, the simulator's own time to handle them, and the addon's own time
-per article, including the job overhead, in two ways: the total minus the time
-inside HTTP calls, and, as an upper bound, the total minus only the simulator's
-time to build its responses (which also charges the addon with the HTTP client,
-the socket and the simulator's HTTP server, as the simulator runs in this
-process). The jobs run in one transaction, without the commit that the job
-runner makes after each job.
+HTTP calls and the simulator's own time to handle them.
+
+The addon's own time per article, job overhead included, is the total minus the
+time inside HTTP calls. An upper bound subtracts only the simulator's time to
+build its responses, so it also charges the addon with the HTTP client, the
+socket and the simulator's HTTP server, which runs in this process. The jobs
+run in one transaction, without the commit that the job runner makes after
+each job.
 
     tools/python bench/article_export.py [--count 5000] [--batch 100]
 
